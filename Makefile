@@ -1,0 +1,50 @@
+# The two commands a newcomer types: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+export FLASK_APP := app
+
+.PHONY: run test install i18n i18n-compile worker scheduler bench unit integration e2e clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# pybabel (unlike `flask fab babel-compile`) reports errors and fails on them.
+i18n-compile: install
+	$(BIN)/pybabel compile -d translations --statistics
+
+i18n: install
+	bash translations/update.sh
+
+run: i18n-compile
+	$(BIN)/flask backoffice init
+	$(BIN)/flask backoffice demo-data
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: i18n-compile
+	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+integration: i18n-compile
+	$(BIN)/python -m pytest tests/integration
+
+e2e: i18n-compile
+	$(BIN)/python -m pytest tests/e2e
+
+worker: i18n-compile
+	$(BIN)/python -m backoffice.jobs.worker
+
+bench: install
+	$(BIN)/python bench/recalc.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

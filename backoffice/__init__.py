@@ -1,0 +1,37 @@
+"""The client-service back office: ``create_app`` builds one Flask app with its own AppBuilder."""
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from backoffice.extensions import db, migrate
+
+
+def create_app(config=None):
+    """Build the app. ``config`` is a Config instance or class, an import path, or a dict of overrides."""
+    import config as config_module
+
+    app = Flask(__name__, instance_relative_config=False)
+    if config is None or isinstance(config, dict):
+        app.config.from_object(config_module.Config())
+        app.config.update(config or {})
+    elif isinstance(config, str):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config() if isinstance(config, type) else config)
+
+    from backoffice import models  # noqa: F401  (registers the tables)
+    from flask_appbuilder.models.sqla import Model
+
+    with app.app_context():
+        db.init_app(app)
+        migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
+        appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", True))
+        appbuilder.init_app(app, db.session)
+        from backoffice.views import register
+
+        register(appbuilder)
+
+    from backoffice.cli import backoffice_cli
+
+    app.cli.add_command(backoffice_cli)
+    app.extensions["backoffice_metadata"] = Model.metadata
+    return app

@@ -1,0 +1,129 @@
+"""``flask backoffice ...``: set up the database, roles, reference and demo data."""
+import click
+from flask import current_app, g
+from flask.cli import with_appcontext
+
+from backoffice.extensions import db
+
+SYSTEM_USER = "system"
+
+
+@click.group("backoffice")
+def backoffice_cli():
+    """Back-office administration commands."""
+
+
+def system_user():
+    """The dedicated user jobs and imports act as, so audit columns are always filled (SPEC §1)."""
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(username=SYSTEM_USER)
+    if user is None:
+        import secrets
+
+        user = sm.add_user(
+            SYSTEM_USER, "System", "Jobs", "system@backoffice.invalid", [sm.find_role("Admin")],
+            password=secrets.token_urlsafe(24),
+        )
+        user.active = False  # cannot log in
+        db.session.commit()
+    return user
+
+
+def act_as_system():
+    g.user = system_user()
+    return g.user
+
+
+def sync_roles(prune=False):
+    """Create the roles of SPEC §1 and give them their declared permissions."""
+    from backoffice.security.roles import ROLES, common_pairs, declared_pairs
+
+    sm = current_app.appbuilder.sm
+    lookup = {
+        (pv.permission.name, pv.view_menu.name): pv
+        for pv in db.session.query(sm.permissionview_model).all()
+    }
+    available = list(lookup)
+    changes = {}
+    for role_name in ROLES:
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        wanted = declared_pairs(role_name, available) | common_pairs(available)
+        wanted |= menu_pairs(wanted, available)
+        have = {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+        for pair in wanted - have:
+            role.permissions.append(lookup[pair])
+        removed = set()
+        if prune:
+            removed = have - wanted
+            role.permissions = [pv for pv in role.permissions if (pv.permission.name, pv.view_menu.name) not in removed]
+        changes[role_name] = (len(wanted - have), len(removed))
+    db.session.commit()
+    return changes
+
+
+def menu_pairs(granted, available):
+    """Menu entries follow the views: a role sees a menu item when it may list that view,
+    and a category when it sees any item in it."""
+    can_list = {view for perm, view in granted if perm == "can_list"}
+    pairs = set()
+    for category in current_app.appbuilder.menu.get_list():
+        shown = [
+            child.name for child in (category.childs or [])
+            if child.baseview is not None and child.baseview.class_permission_name in can_list
+        ]
+        if shown:
+            pairs.update(("menu_access", name) for name in shown + [category.name])
+    return pairs & set(available)
+
+
+def initialise():
+    """Upgrade the schema, register permissions, sync roles, seed reference data (idempotent)."""
+    from flask_migrate import upgrade
+
+    from backoffice.seed import seed_reference_data
+
+    from flask_appbuilder.security.manager import BaseSecurityManager
+
+    upgrade()
+    # The roles FAB itself needs (Admin, Public); its create_all is skipped, Alembic owns the schema.
+    BaseSecurityManager.create_db(current_app.appbuilder.sm)
+    current_app.appbuilder.add_permissions(update_perms=True)
+    sync_roles()
+    act_as_system()
+    seed_reference_data()
+
+
+@backoffice_cli.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database, permissions, roles and reference data."""
+    initialise()
+    click.echo("Database ready.")
+
+
+@backoffice_cli.command("sync-roles")
+@click.option("--prune", is_flag=True, help="Also remove permissions a role holds but does not declare.")
+@with_appcontext
+def sync_roles_command(prune):
+    """Write the roles declared in backoffice/security/roles.py to the database."""
+    current_app.appbuilder.add_permissions(update_perms=True)
+    for role, (added, removed) in sync_roles(prune).items():
+        click.echo(f"{role}: +{added} -{removed}")
+
+
+@backoffice_cli.command("demo-data")
+@click.option("--clients", default=500, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+@with_appcontext
+def demo_data_command(clients, seed):
+    """Load the deterministic demo company once (no-op if it is already there)."""
+    from backoffice.demo import DEMO_PASSWORD, load_demo
+
+    act_as_system()
+    users = load_demo(n_clients=clients, seed=seed)
+    if users:
+        click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, role, name in users:
+            click.echo(f"  {username:<12} {role:<14} {name}")
+    else:
+        click.echo("Demo data already present.")

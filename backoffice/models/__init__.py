@@ -1,0 +1,11 @@
+"""All record types; importing this package registers every table on FAB's ``Model.metadata``."""
+from .base import Model  # noqa: F401
+from .org import Department, Staff  # noqa: F401
+from .clients import BusinessFormat, Client, Contact, PurchaseRecord  # noqa: F401
+from .jobs import JobRun  # noqa: F401
+from .tiers import ClientTier, Tier, TierHistory, TierScheme  # noqa: F401
+from .tickets import Ticket, TicketEvent  # noqa: F401
+from .visits import VisitLog, VisitPlan, VisitPlanItem  # noqa: F401
+from .appraisals import AppraisalItem, AppraisalScore, AppraisalSheet, AppraisalTemplate  # noqa: F401
+from .audit import ChangeLog  # noqa: F401
+from . import derived  # noqa: F401,E402  (registers the before_flush hook)

@@ -1,0 +1,157 @@
+"""Appraisal templates and sheets (考核表, seed 001, SPEC §6)."""
+import datetime as dt
+from decimal import Decimal
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import AuditMixin, Model, Validated
+from .choices import Position, SheetStatus, TargetResult, choice_column_type
+from .org import Staff
+
+
+class AppraisalTemplate(Validated, Model):
+    __tablename__ = "appraisal_template"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[Optional[Position]] = mapped_column(
+        choice_column_type(Position, "ck_template_position")
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    items: Mapped[list["AppraisalItem"]] = relationship(
+        back_populates="template", order_by="AppraisalItem.sort_order", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self):
+        return self.name
+
+    @property
+    def total_points(self):
+        return sum(i.max_points for i in self.items)
+
+
+class AppraisalItem(Validated, Model):
+    __tablename__ = "appraisal_item"
+    __table_args__ = (
+        sa.CheckConstraint("max_points > 0 AND max_points <= 100", name="ck_item_max_points"),
+        sa.UniqueConstraint("template_id", "name", name="uq_item_template_name"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("appraisal_template.id", ondelete="CASCADE"))
+    template: Mapped[AppraisalTemplate] = relationship(back_populates="items")
+    name: Mapped[str] = mapped_column(sa.String(50))
+    max_points: Mapped[int] = mapped_column()
+    sort_order: Mapped[int] = mapped_column(default=0)
+    description: Mapped[Optional[str]] = mapped_column(sa.Text)
+
+    def __repr__(self):
+        return f"{self.name} ({self.max_points})"
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        mp = values.get("max_points")
+        if mp is not None and not 0 < mp <= 100:
+            return {"max_points": _("Maximum points must be between 1 and 100.")}
+        return {}
+
+
+class AppraisalSheet(Validated, AuditMixin, Model):
+    __tablename__ = "appraisal_sheet"
+    __table_args__ = (
+        sa.UniqueConstraint("staff_id", "template_id", "month", name="uq_sheet_staff_month"),
+        sa.CheckConstraint("pay_base >= 0", name="ck_sheet_pay_base"),
+        sa.CheckConstraint("total_score IS NULL OR total_score BETWEEN 0 AND 100", name="ck_sheet_total"),
+        sa.Index("ix_sheet_month", "month"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("appraisal_template.id"))
+    template: Mapped[AppraisalTemplate] = relationship()
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    staff: Mapped[Staff] = relationship(foreign_keys=[staff_id])
+    evaluator_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("staff.id"))
+    evaluator: Mapped[Optional[Staff]] = relationship(foreign_keys=[evaluator_id])
+    month: Mapped[dt.date] = mapped_column()
+    status: Mapped[SheetStatus] = mapped_column(
+        choice_column_type(SheetStatus, "ck_sheet_status"), default=SheetStatus.draft
+    )
+    target_result: Mapped[TargetResult] = mapped_column(
+        choice_column_type(TargetResult, "ck_sheet_target"), default=TargetResult.met
+    )
+    pay_base: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0"))
+    total_score: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(5, 2))
+    pay_factor: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(6, 4))
+    final_pay: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(12, 2))
+    objection: Mapped[Optional[str]] = mapped_column(sa.Text)  # 异议
+    objection_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    comments: Mapped[Optional[str]] = mapped_column(sa.Text)
+    scores: Mapped[list["AppraisalScore"]] = relationship(
+        back_populates="sheet", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self):
+        return f"{self.staff} {self.month:%Y-%m}" if self.month else str(self.staff)
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        errors = {}
+        if values.get("pay_base") is not None and values["pay_base"] < 0:
+            errors["pay_base"] = _("Must not be negative.")
+        return errors
+
+    def update_derived(self, session):
+        """Total and pay follow the item scores (SPEC §6; rules in backoffice.rules.appraisal_pay)."""
+        from backoffice.rules.appraisal_pay import final_pay, pay_factor
+
+        if self.month is not None and self.month.day != 1:
+            self.month = self.month.replace(day=1)
+        if not self.scores:
+            self.total_score = self.pay_factor = self.final_pay = None
+            return
+        total = sum((Decimal(s.score) for s in self.scores if s.score is not None), Decimal("0"))
+        self.total_score = total
+        if total > 100:
+            return  # refused by the score rules before it gets here; the CHECK backs it
+        target = getattr(self.target_result, "value", self.target_result) or "met"
+        self.pay_factor = pay_factor(total)
+        self.final_pay = final_pay(Decimal(self.pay_base or 0), total, target)
+
+
+class AppraisalScore(Validated, Model):
+    """One item's score on a sheet; ``max_points`` is copied from the item so history stays right."""
+
+    __tablename__ = "appraisal_score"
+    __table_args__ = (
+        sa.UniqueConstraint("sheet_id", "item_id", name="uq_score_sheet_item"),
+        sa.CheckConstraint("score >= 0 AND score <= max_points", name="ck_score_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("appraisal_sheet.id", ondelete="CASCADE"))
+    sheet: Mapped[AppraisalSheet] = relationship(back_populates="scores")
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("appraisal_item.id"))
+    item: Mapped[AppraisalItem] = relationship()
+    max_points: Mapped[int] = mapped_column()
+    score: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    note: Mapped[Optional[str]] = mapped_column(sa.String(200))
+
+    def __repr__(self):
+        return f"{self.item}: {self.score}"
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        score, it = values.get("score"), values.get("item")
+        if score is None:
+            return {}
+        if score < 0:
+            return {"score": _("A score cannot be below 0.")}
+        if it is not None and score > it.max_points:
+            return {"score": _("The score cannot exceed the item's maximum of %(max)s.", max=it.max_points)}
+        return {}
+
+    def update_derived(self, session):
+        if self.item is not None:
+            self.max_points = self.item.max_points
+        if self.sheet is not None:
+            self.sheet.update_derived(session)

@@ -1,0 +1,36 @@
+"""Shared model pieces: the FAB declarative base, audit columns, and business validation.
+
+``Validated.business_errors(values, item)`` is the one place a record type states the rules a
+form, the REST API and an import must all enforce; the views call it (see
+``backoffice.views.base``) and the database backs it with CHECK constraints.
+"""
+from typing import Mapping
+
+from flask_appbuilder import Model
+from flask_appbuilder.models.mixins import AuditMixin
+
+__all__ = ["Model", "AuditMixin", "Validated"]
+
+
+class Validated:
+    @classmethod
+    def business_errors(cls, values: Mapping, item=None) -> dict:
+        """Field name -> translated message for every rule ``values`` break (empty if none).
+
+        ``values`` holds the record as it would be saved; ``item`` is the stored row when
+        editing (None when adding), so uniqueness checks can skip it.
+        """
+        return {}
+
+    def update_derived(self, session) -> None:
+        """Recompute stored values derived from other columns; called before every flush."""
+
+
+def non_negative(values, fields, errors):
+    from flask_babel import gettext as _
+
+    for name in fields:
+        v = values.get(name)
+        if v is not None and v < 0:
+            errors[name] = _("Must not be negative.")
+    return errors

@@ -1,0 +1,140 @@
+"""Tier schemes, tiers, each client's current tier per scheme, and recalculation history (SPEC §3)."""
+import datetime as dt
+from decimal import Decimal
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import AuditMixin, Model, Validated
+from .choices import PeriodKind, SchemeKind, choice_column_type
+from .clients import Client
+
+
+class TierScheme(Validated, Model):
+    __tablename__ = "tier_scheme"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[SchemeKind] = mapped_column(choice_column_type(SchemeKind, "ck_scheme_kind"))
+    period_kind: Mapped[PeriodKind] = mapped_column(choice_column_type(PeriodKind, "ck_scheme_period"))
+    source: Mapped[Optional[str]] = mapped_column(sa.String(100))  # the regulation it comes from
+    active: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[Optional[str]] = mapped_column(sa.Text)
+    tiers: Mapped[list["Tier"]] = relationship(back_populates="scheme", order_by="Tier.rank")
+
+    def __repr__(self):
+        return self.name
+
+
+class Tier(Validated, Model):
+    __tablename__ = "tier"
+    __table_args__ = (
+        sa.UniqueConstraint("scheme_id", "code", name="uq_tier_scheme_code"),
+        sa.UniqueConstraint("scheme_id", "rank", name="uq_tier_scheme_rank"),
+        sa.CheckConstraint("rank >= 1", name="ck_tier_rank"),
+        sa.CheckConstraint("min_amount IS NULL OR min_amount >= 0", name="ck_tier_min_amount"),
+        sa.CheckConstraint(
+            "visit_interval_days IS NULL OR visit_interval_days >= 1", name="ck_tier_visit_interval"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("tier_scheme.id"), index=True)
+    scheme: Mapped[TierScheme] = relationship(back_populates="tiers")
+    code: Mapped[str] = mapped_column(sa.String(10))
+    name: Mapped[str] = mapped_column(sa.String(50))
+    rank: Mapped[int] = mapped_column()  # 1 = highest
+    min_amount: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(14, 2))  # lower bound, inclusive
+    visit_interval_days: Mapped[Optional[int]] = mapped_column()
+    entitlements: Mapped[Optional[str]] = mapped_column(sa.Text)  # one service per line
+
+    def __repr__(self):
+        return f"{self.scheme.name if self.scheme else ''} {self.code}".strip()
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        errors = {}
+        if values.get("rank") is not None and values["rank"] < 1:
+            errors["rank"] = _("Rank starts at 1 (the highest tier).")
+        if values.get("min_amount") is not None and values["min_amount"] < 0:
+            errors["min_amount"] = _("Must not be negative.")
+        if values.get("visit_interval_days") is not None and values["visit_interval_days"] < 1:
+            errors["visit_interval_days"] = _("At least one day.")
+        return errors
+
+
+class ClientTier(Validated, Model):
+    """A client's current tier in one scheme: the computed one and an optional manual override.
+
+    The override survives recalculation until it is removed (SPEC §3); ``tier`` is what counts.
+    """
+
+    __tablename__ = "client_tier"
+    __table_args__ = (sa.UniqueConstraint("client_id", "scheme_id", name="uq_client_tier"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"))
+    client: Mapped[Client] = relationship(backref=sa.orm.backref("tiers", cascade="all, delete-orphan"))
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("tier_scheme.id"), index=True)
+    scheme: Mapped[TierScheme] = relationship()
+    computed_tier_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("tier.id"))
+    computed_tier: Mapped[Optional[Tier]] = relationship(foreign_keys=[computed_tier_id])
+    override_tier_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("tier.id"))
+    override_tier: Mapped[Optional[Tier]] = relationship(foreign_keys=[override_tier_id])
+    override_reason: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    override_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ab_user.id"))
+    override_by: Mapped[Optional[User]] = relationship(foreign_keys=[override_by_id])
+    override_on: Mapped[Optional[dt.datetime]] = mapped_column()
+    tier_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("tier.id"), index=True)
+    tier: Mapped[Optional[Tier]] = relationship(foreign_keys=[tier_id])
+    period: Mapped[Optional[str]] = mapped_column(sa.String(10))
+    score: Mapped[Optional[str]] = mapped_column(sa.String(40))  # exact score, printed
+    run_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("job_run.id"))
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        errors = {}
+        override = values.get("override_tier")
+        if override is not None:
+            scheme = values.get("scheme")
+            if scheme is not None and override.scheme_id != scheme.id:
+                errors["override_tier"] = _("The tier belongs to another scheme.")
+            elif not (values.get("override_reason") or "").strip():
+                errors["override_reason"] = _("Give the reason for the manual override.")
+            computed = values.get("computed_tier")
+            if computed is not None and override.rank > computed.rank:
+                errors["override_tier"] = _("A manual override may only raise the tier.")
+        return errors
+
+    def update_derived(self, session):
+        self.tier = self.override_tier or self.computed_tier
+        if self.override_tier is None:
+            self.override_reason = None
+            self.override_by_id = None
+            self.override_on = None
+
+
+class TierHistory(Model):
+    """One row per client, scheme and period: what a recalculation found (SPEC §3 history)."""
+
+    __tablename__ = "tier_history"
+    __table_args__ = (
+        sa.UniqueConstraint("scheme_id", "period", "client_id", name="uq_tier_history"),
+        sa.Index("ix_tier_history_client", "client_id", "scheme_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"))
+    client: Mapped[Client] = relationship()
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("tier_scheme.id"))
+    scheme: Mapped[TierScheme] = relationship()
+    period: Mapped[str] = mapped_column(sa.String(10))
+    score: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    rank: Mapped[Optional[int]] = mapped_column()
+    pool_size: Mapped[Optional[int]] = mapped_column()
+    old_tier_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("tier.id"))
+    old_tier: Mapped[Optional[Tier]] = relationship(foreign_keys=[old_tier_id])
+    new_tier_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("tier.id"))
+    new_tier: Mapped[Optional[Tier]] = relationship(foreign_keys=[new_tier_id])
+    run_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("job_run.id"), index=True)
+    created_on: Mapped[dt.datetime] = mapped_column(default=dt.datetime.utcnow)

@@ -1,0 +1,85 @@
+"""Visit logs and monthly visit plans (拜访, SPEC §5)."""
+import datetime as dt
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import AuditMixin, Model, Validated
+from .choices import VisitKind, VisitPlanState, choice_column_type
+from .clients import Client
+from .org import Staff
+
+
+class VisitLog(Validated, AuditMixin, Model):
+    __tablename__ = "visit_log"
+    __table_args__ = (
+        sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="ck_visit_lat"),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="ck_visit_lon"),
+        sa.CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="ck_visit_sat"),
+        sa.Index("ix_visit_staff_time", "staff_id", "visited_at"),
+        sa.Index("ix_visit_client_time", "client_id", "visited_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"))
+    client: Mapped[Client] = relationship(backref="visits")
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    staff: Mapped[Staff] = relationship()
+    visited_at: Mapped[dt.datetime] = mapped_column()
+    kind: Mapped[VisitKind] = mapped_column(choice_column_type(VisitKind, "ck_visit_kind"))
+    latitude: Mapped[Optional[float]] = mapped_column()
+    longitude: Mapped[Optional[float]] = mapped_column()
+    purpose: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    services_done: Mapped[Optional[str]] = mapped_column(sa.Text)
+    findings: Mapped[Optional[str]] = mapped_column(sa.Text)  # findings and client needs
+    satisfaction: Mapped[Optional[int]] = mapped_column()  # 1-5, for follow-ups
+    next_step: Mapped[Optional[str]] = mapped_column(sa.Text)
+
+    def __repr__(self):
+        return f"{self.client} {self.visited_at:%Y-%m-%d}" if self.visited_at else str(self.client)
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        errors = {}
+        at = values.get("visited_at")
+        if at is not None and at > dt.datetime.now() + dt.timedelta(minutes=5):
+            errors["visited_at"] = _("A visit cannot be logged in the future.")
+        sat = values.get("satisfaction")
+        if sat is not None and not 1 <= sat <= 5:
+            errors["satisfaction"] = _("Satisfaction is scored from 1 to 5.")
+        for name, bound in (("latitude", 90), ("longitude", 180)):
+            v = values.get(name)
+            if v is not None and not -bound <= v <= bound:
+                errors[name] = _("Out of range.")
+        return errors
+
+
+class VisitPlan(Validated, AuditMixin, Model):
+    """Monthly visit plan of one staff member (seed 003 task sheet)."""
+
+    __tablename__ = "visit_plan"
+    __table_args__ = (sa.UniqueConstraint("staff_id", "month", name="uq_visit_plan"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    staff: Mapped[Staff] = relationship()
+    month: Mapped[dt.date] = mapped_column()
+    state: Mapped[VisitPlanState] = mapped_column(
+        choice_column_type(VisitPlanState, "ck_visit_plan_state"), default=VisitPlanState.draft
+    )
+    items: Mapped[list["VisitPlanItem"]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"{self.staff} {self.month:%Y-%m}" if self.month else str(self.staff)
+
+
+class VisitPlanItem(Model):
+    __tablename__ = "visit_plan_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("visit_plan.id", ondelete="CASCADE"), index=True)
+    plan: Mapped[VisitPlan] = relationship(back_populates="items")
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"))
+    client: Mapped[Client] = relationship()
+    due_on: Mapped[dt.date] = mapped_column()
+    done: Mapped[bool] = mapped_column(default=False)
+    carried_over: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,1 @@
+"""Roles (declared in code), the row-scope mechanism, and the role sync."""

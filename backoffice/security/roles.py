@@ -1,0 +1,97 @@
+"""The roles of SPEC §1, declared in code and written to the database by ``flask backoffice sync-roles``.
+
+Each role lists (view-name pattern, permission-name pattern) pairs, regular expressions matched in
+full against the permissions FAB registered for our views and APIs. Admins can still add or
+remove permissions in FAB's role screens; ``sync-roles`` adds what is declared here and, with
+``--prune``, removes what is not.
+"""
+import re
+
+# View and API class names by domain, so a role reads like the regulation.
+CLIENT_VIEWS = r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)"
+REFERENCE_VIEWS = r"(BusinessFormat|TierScheme|Tier|AppraisalTemplate|AppraisalItem|Department|Staff)(View|Api)"
+TICKET_VIEWS = r"(Ticket|TicketEvent)(View|Api)"
+VISIT_VIEWS = r"(VisitLog|VisitPlan|VisitPlanItem)(View|Api)"
+APPRAISAL_VIEWS = r"(AppraisalSheet|AppraisalScore)(View|Api)"
+JOB_VIEWS = r"(JobRun)(View|Api)"
+AUDIT_VIEWS = r"(ChangeLog)(View|Api)"
+
+READ = r"can_(list|show|get|info)"
+WRITE = r"can_(add|edit|delete|post|put)"
+MENUS = r"menu_access"
+
+ROLES = {
+    # Admin gets every permission from FAB itself (AUTH_ROLE_ADMIN).
+    "DeptHead": [
+        (CLIENT_VIEWS, READ), (CLIENT_VIEWS, WRITE), (CLIENT_VIEWS, r"can_export"),
+        (REFERENCE_VIEWS, READ),
+        (TICKET_VIEWS, READ), (TICKET_VIEWS, WRITE), (TICKET_VIEWS, r"can_export|ticket_.*"),
+        (VISIT_VIEWS, READ), (VISIT_VIEWS, WRITE), (VISIT_VIEWS, r"can_export|plan_.*"),
+        (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*"),
+        (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel"),
+        (AUDIT_VIEWS, READ),
+    ],
+    "ClientManager": [
+        (r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)", READ),
+        (r"(Client|Contact)(View|Api)", r"can_(edit|put)"),
+        (r"(Contact)(View|Api)", WRITE),
+        (r"(BusinessFormat|TierScheme|Tier)(View|Api)", READ),
+        (TICKET_VIEWS, READ), (r"(Ticket)(View|Api)", r"can_(add|edit|post|put)|ticket_.*"),
+        (VISIT_VIEWS, READ), (r"(VisitLog)(View|Api)", WRITE),
+        (r"(AppraisalSheet|AppraisalScore)(View|Api)", READ), (r"AppraisalSheetView", r"sheet_object"),
+    ],
+    "ServiceDesk": [
+        (r"(Client|Contact)(View|Api)", READ),
+        (r"(BusinessFormat)(View|Api)", READ),
+        (TICKET_VIEWS, READ), (r"(Ticket)(View|Api)", r"can_(add|edit|post|put)|ticket_.*"),
+        (r"(TicketEvent)(View|Api)", r"can_(add|post)"),
+    ],
+    "BackOffice": [
+        (CLIENT_VIEWS, READ), (CLIENT_VIEWS, r"can_export"),
+        (r"(PurchaseRecord)(View|Api)", WRITE),
+        (REFERENCE_VIEWS, READ),
+        (TICKET_VIEWS, READ), (TICKET_VIEWS, r"can_export"),
+        (VISIT_VIEWS, READ), (VISIT_VIEWS, r"can_export"),
+        (JOB_VIEWS, READ),
+    ],
+    "Viewer": [
+        (r".*(View|Api)", READ),
+        (r".*(View|Api)", r"can_export"),
+    ],
+}
+
+# The menus and views only Admin sees (FAB's own security screens stay Admin-only).
+ADMIN_ONLY_VIEWS = re.compile(
+    r"(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView"
+    r"|RegisterUserModelView|UserStatsChartView|SwaggerView|OpenApi|MenuApi|SecurityApi)"
+    r"|List Users|List Roles|Security|User's Statistics|Base Permissions|Views/Menus|Permission on Views/Menus"
+    r"|Users|Roles|Permissions|Action Log|Statistics|Swagger"
+)
+
+
+def declared_pairs(role_name, available):
+    """The (permission, view) pairs of ``available`` that ``role_name`` should hold."""
+    wanted = set()
+    for view_pat, perm_pat in ROLES.get(role_name, []):
+        vre, pre = re.compile(view_pat), re.compile(perm_pat)
+        for perm, view in available:
+            if ADMIN_ONLY_VIEWS.fullmatch(view):
+                continue
+            if vre.fullmatch(view) and pre.fullmatch(perm):
+                wanted.add((perm, view))
+    return wanted
+
+# Every signed-in user may read and edit their own profile and password.
+COMMON = [
+    (r"UserDBModelView", r"can_userinfo|resetmypassword|userinfoedit"),
+    (r"ResetMyPasswordView|UserInfoEditView", r"can_this_form_(get|post)"),
+]
+
+
+def common_pairs(available):
+    return {
+        (perm, view)
+        for view_pat, perm_pat in COMMON
+        for perm, view in available
+        if re.fullmatch(view_pat, view) and re.fullmatch(perm_pat, perm)
+    }

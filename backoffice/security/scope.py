@@ -1,0 +1,169 @@
+"""The one row-scope mechanism (SPEC §1).
+
+Every scoped record type reaches either a client or a staff member; each role reaches clients and
+staff ``all``, within the user's department subtree (``dept``), or as their owner (``own``). A
+user's scope is the union over their roles. The same SQL clause serves list, show, edit, delete,
+actions, the REST API, related views, selects on forms, exports and charts, through
+``ScopeFilter`` (a FAB ``BaseFilter``) and ``in_scope`` (a single-row check).
+"""
+from flask import g
+from flask_appbuilder.models.filters import BaseFilter
+import sqlalchemy as sa
+
+from backoffice import models as m
+
+# role -> (reach over clients, reach over staff)
+ROLE_REACH = {
+    "Admin": ("all", "all"),
+    "Viewer": ("all", "all"),
+    "DeptHead": ("dept", "dept"),
+    "BackOffice": ("dept", "dept"),
+    "ClientManager": ("own", "own"),
+    "ServiceDesk": ("all", "own"),
+}
+
+# model -> how it reaches the scope: ("client", column) or ("staff", column) or ("department", column)
+SCOPED = {
+    m.Client: ("client", m.Client.id),
+    m.Contact: ("client", m.Contact.client_id),
+    m.PurchaseRecord: ("client", m.PurchaseRecord.client_id),
+    m.ClientTier: ("client", m.ClientTier.client_id),
+    m.TierHistory: ("client", m.TierHistory.client_id),
+    m.Ticket: ("client", m.Ticket.client_id),
+    m.TicketEvent: ("ticket", m.TicketEvent.ticket_id),
+    m.VisitLog: ("client", m.VisitLog.client_id),
+    m.VisitPlanItem: ("client", m.VisitPlanItem.client_id),
+    m.VisitPlan: ("staff", m.VisitPlan.staff_id),
+    m.Staff: ("staff", m.Staff.id),
+    m.AppraisalSheet: ("staff", m.AppraisalSheet.staff_id),
+    m.AppraisalScore: ("sheet", m.AppraisalScore.sheet_id),
+    m.Department: ("department", m.Department.id),
+    m.JobRun: ("launcher", m.JobRun.launched_by_id),
+    m.ChangeLog: ("actor", m.ChangeLog.user_id),
+}
+
+
+def current_user():
+    return getattr(g, "user", None)
+
+
+def staff_of(user):
+    if user is None or not getattr(user, "id", None):
+        return None
+    cache = g.setdefault("_scope_staff", {})
+    if user.id not in cache:
+        from backoffice.extensions import db
+
+        cache[user.id] = db.session.execute(
+            sa.select(m.Staff).where(m.Staff.user_id == user.id)
+        ).scalar_one_or_none()
+    return cache[user.id]
+
+
+def department_subtree(root_id):
+    """The department and all departments below it (a small table: read once per request)."""
+    from backoffice.extensions import db
+
+    cache = g.setdefault("_scope_subtree", {})
+    if root_id not in cache:
+        rows = db.session.execute(sa.select(m.Department.id, m.Department.parent_id)).all()
+        children = {}
+        for did, parent in rows:
+            children.setdefault(parent, []).append(did)
+        found, todo = set(), [root_id]
+        while todo:
+            d = todo.pop()
+            if d not in found:
+                found.add(d)
+                todo.extend(children.get(d, []))
+        cache[root_id] = found
+    return cache[root_id]
+
+
+def reaches(user):
+    """The set of (client reach, staff reach) pairs the user's roles give."""
+    names = {r.name for r in getattr(user, "roles", []) or []}
+    return {ROLE_REACH[n] for n in names if n in ROLE_REACH}
+
+
+def _client_clause(reach, staff):
+    if reach == "all":
+        return sa.true()
+    if staff is None:
+        return sa.false()
+    if reach == "dept":
+        return m.Client.department_id.in_(department_subtree(staff.department_id))
+    return m.Client.owner_id == staff.id
+
+
+def _staff_clause(reach, staff):
+    if reach == "all":
+        return sa.true()
+    if staff is None:
+        return sa.false()
+    if reach == "dept":
+        return m.Staff.department_id.in_(department_subtree(staff.department_id))
+    return m.Staff.id == staff.id
+
+
+def scope_clause(model, user=None):
+    """A SQL condition on ``model`` selecting the rows ``user`` may see, or None for no limit."""
+    if model not in SCOPED:
+        return None
+    user = user if user is not None else current_user()
+    pairs = reaches(user)
+    if ("all", "all") in pairs or "Admin" in {r.name for r in getattr(user, "roles", []) or []}:
+        return None
+    kind, column = SCOPED[model]
+    staff = staff_of(user)
+    if kind == "client":
+        ors = [_client_clause(c, staff) for c, _s in pairs]
+        if any(c == "all" for c, _s in pairs):
+            return None
+        inner = sa.select(m.Client.id).where(sa.or_(*ors)) if ors else None
+        return column.in_(inner) if inner is not None else sa.false()
+    if kind == "staff":
+        if any(s == "all" for _c, s in pairs):
+            return None
+        ors = [_staff_clause(s, staff) for _c, s in pairs]
+        return column.in_(sa.select(m.Staff.id).where(sa.or_(*ors))) if ors else sa.false()
+    if kind == "ticket":
+        inner = scope_clause(m.Ticket, user)
+        return None if inner is None else column.in_(sa.select(m.Ticket.id).where(inner))
+    if kind == "sheet":
+        inner = scope_clause(m.AppraisalSheet, user)
+        return None if inner is None else column.in_(sa.select(m.AppraisalSheet.id).where(inner))
+    if kind == "department":
+        if staff is None:
+            return sa.false()
+        if any(s in ("dept",) for _c, s in pairs):
+            return column.in_(department_subtree(staff.department_id))
+        return column == staff.department_id
+    if kind in ("launcher", "actor"):
+        return column == getattr(user, "id", None)
+    return sa.false()
+
+
+def in_scope(obj, user=None):
+    """Whether one loaded row lies in the user's scope (same clause, asked of the database)."""
+    from backoffice.extensions import db
+
+    model = type(obj)
+    clause = scope_clause(model, user)
+    if clause is None:
+        return True
+    pk = sa.inspect(obj).identity
+    if pk is None:  # not yet saved: judge by what it points at
+        return True
+    return db.session.execute(sa.select(model.id).where(model.id == pk[0], clause)).first() is not None
+
+
+class ScopeFilter(BaseFilter):
+    """FAB base filter applying ``scope_clause`` to whatever model the view lists."""
+
+    name = "Row scope"
+    arg_name = "scope"
+
+    def apply(self, query, value):
+        clause = scope_clause(self.model)
+        return query if clause is None else query.filter(clause)

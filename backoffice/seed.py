@@ -1,0 +1,84 @@
+"""Reference data every installation starts with (SPEC §3, §6); idempotent, keyed by code.
+
+Admins edit these rows afterwards; re-running never overwrites their edits.
+"""
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from backoffice.extensions import db
+from backoffice.models import AppraisalItem, AppraisalTemplate, BusinessFormat, Tier, TierScheme
+
+# SPEC §3: Z 食杂店 verified (seed 004); the others marked unverified.
+BUSINESS_FORMATS = [
+    ("Z", "食杂店", True),
+    ("B", "便利店", False),
+    ("S", "超市", False),
+    ("Y", "烟酒商店", False),
+    ("F", "娱乐服务类", False),
+    ("M", "商场", False),
+    ("Q", "其他", False),
+]
+
+# (code, name, kind, period, source, tiers[(code, name, rank, min_amount, visit_interval, entitlements)])
+TIER_SCHEMES = [
+    ("ANNUAL", "年度购进等级 A-D", "annual_amount", "year", "seed 000 团队客户管理制度", [
+        ("A", "A 级", 1, Decimal("1000000"), None, None),
+        ("B", "B 级", 2, Decimal("500000"), None, None),
+        ("C", "C 级", 3, Decimal("100000"), None, None),
+        ("D", "D 级", 4, Decimal("0"), None, None),
+    ]),
+    ("SCALE", "经营规模 1/2/3", "business_scale", "quarter", "seed 004 第六条", [
+        ("1", "大", 1, None, None, None),
+        ("2", "中", 2, None, None, None),
+        ("3", "小", 3, None, None, None),
+    ]),
+    ("SERVICE", "服务级别 A/B/C", "service_level", "quarter", "seed 004 第七条", [
+        ("A", "A 级服务", 1, None, 7, None),
+        ("B", "B 级服务", 2, None, 7, None),
+        ("C", "C 级服务", 3, None, 14, None),
+    ]),
+    ("KEY", "大客户", "key_account", "year", "seed 001", [
+        ("KEY", "大客户", 1, Decimal("1000000"), None, None),
+    ]),
+]
+
+# SPEC §6 seeded templates: items summing to 100.
+APPRAISAL_TEMPLATES = [
+    ("SALES_M", "销售人员月度考核", "client_manager", [("业绩", 60), ("能力", 20), ("态度", 20)]),
+    ("CLERK_M", "内勤人员月度考核", "clerk", [("工作量", 20), ("工作态度", 30), ("工作能力", 40), ("工作效果", 10)]),
+]
+
+
+def _entitlements():
+    try:
+        from backoffice.rules.service_level import ENTITLEMENTS
+    except ImportError:  # pragma: no cover
+        return {}
+    return {k: "\n".join(v) for k, v in ENTITLEMENTS.items()}
+
+
+def seed_reference_data():
+    session = db.session
+    for code, name, verified in BUSINESS_FORMATS:
+        if session.execute(sa.select(BusinessFormat).where(BusinessFormat.code == code)).scalar() is None:
+            session.add(BusinessFormat(code=code, name=name, verified=verified))
+    ent = _entitlements()
+    for code, name, kind, period, source, tiers in TIER_SCHEMES:
+        scheme = session.execute(sa.select(TierScheme).where(TierScheme.code == code)).scalar()
+        if scheme is None:
+            scheme = TierScheme(code=code, name=name, kind=kind, period_kind=period, source=source)
+            session.add(scheme)
+            for t_code, t_name, rank, min_amount, interval, _e in tiers:
+                scheme.tiers.append(Tier(
+                    code=t_code, name=t_name, rank=rank, min_amount=min_amount,
+                    visit_interval_days=interval,
+                    entitlements=ent.get(t_code) if kind == "service_level" else None,
+                ))
+    for code, name, position, items in APPRAISAL_TEMPLATES:
+        if session.execute(sa.select(AppraisalTemplate).where(AppraisalTemplate.code == code)).scalar() is None:
+            tpl = AppraisalTemplate(code=code, name=name, position=position)
+            for order, (item_name, points) in enumerate(items, 1):
+                tpl.items.append(AppraisalItem(name=item_name, max_points=points, sort_order=order))
+            session.add(tpl)
+    session.commit()

@@ -1,0 +1,217 @@
+"""What every generated screen and API of ours shares.
+
+- Row scope: ``ScopeFilter`` in ``base_filters`` (list/show/edit/delete/related views/API), a
+  second check in actions (FAB actions skip ``base_filters``, FAB-RQ-NOTES fact 2), scoped
+  choices in relation selects, and a refusal of relations that point outside the scope.
+- Coded values: a translated select for every ``Choice`` column on forms and search.
+- Business rules: ``Model.business_errors`` runs on the form (errors shown on the fields) and
+  on the API (HTTP 422 with field errors); nothing is written when it finds any.
+"""
+import sqlalchemy as sa
+from flask import abort, flash, has_request_context, redirect, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.api import BaseApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import InputRequired, Optional
+
+from backoffice.extensions import db
+from backoffice.models.choices import Choice
+from backoffice.views.labels import LABELS
+from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, scope_clause
+
+
+def _choice_columns(model):
+    out = {}
+    for col in sa.inspect(model).columns:
+        enum_class = getattr(col.type, "enum_class", None)
+        if enum_class is not None and issubclass(enum_class, Choice):
+            out[col.key] = (enum_class, col.nullable)
+    return out
+
+
+def _relations(model):
+    return {rel.key: rel for rel in sa.inspect(model).relationships if not rel.uselist}
+
+
+def item_values(item):
+    """The record's attributes as a dict (columns and to-one relations)."""
+    mapper = sa.inspect(type(item))
+    values = {c.key: getattr(item, c.key) for c in mapper.column_attrs}
+    values.update({r.key: getattr(item, r.key) for r in mapper.relationships if not r.uselist})
+    return values
+
+
+def relation_scope_errors(model, values):
+    """A relation pointing at a row outside the user's scope is refused like a wrong value."""
+    errors = {}
+    for key, rel in _relations(model).items():
+        target = values.get(key)
+        if target is not None and rel.mapper.class_ in SCOPED and not in_scope(target):
+            errors[key] = _("You may not link a record outside your scope.")
+    return errors
+
+
+def all_errors(model, values, item=None):
+    errors = relation_scope_errors(model, values)
+    errors.update(model.business_errors(values, item))
+    return errors
+
+
+class BusinessRuleError(Exception):
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _scoped_query_rel_fields(model):
+    """Relation selects list only rows in the user's scope."""
+    return {
+        key: [["id", ScopeFilter, None]]
+        for key, rel in _relations(model).items()
+        if rel.mapper.class_ in SCOPED
+    }
+
+
+class ScopedModelView(ModelView):
+    page_size = 25
+    label_columns = LABELS
+
+    def __init__(self, **kwargs):
+        model = self.datamodel.obj
+        if model in SCOPED:
+            self.base_filters = list(self.base_filters or []) + [["id", ScopeFilter, None]]
+        self._add_choice_fields(model)
+        rel = _scoped_query_rel_fields(model)
+        self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
+        super().__init__(**kwargs)
+        self.add_form = self._with_business_rules(self.add_form)
+        self.edit_form = self._with_business_rules(self.edit_form)
+
+    # -- coded values -------------------------------------------------------------------------
+    def _add_choice_fields(self, model):
+        add = dict(self.add_form_extra_fields or {})
+        edit = dict(self.edit_form_extra_fields or {})
+        search = dict(self.search_form_extra_fields or {})
+        labels = self.label_columns or {}
+        for key, (enum_class, nullable) in _choice_columns(model).items():
+            label = labels.get(key, key)
+
+            def make(enum_class=enum_class, nullable=nullable, label=label, search=False):
+                def choices():
+                    opts = enum_class.choices()
+                    return ([("", "")] + opts) if (nullable or search) else opts
+
+                return SelectField(
+                    label,
+                    choices=choices,
+                    coerce=lambda v, e=enum_class: e.coerce(v),
+                    validators=[Optional()] if (nullable or search) else [InputRequired()],
+                )
+
+            add.setdefault(key, make())
+            edit.setdefault(key, make())
+            search.setdefault(key, make(search=True))
+        self.add_form_extra_fields = add
+        self.edit_form_extra_fields = edit
+        self.search_form_extra_fields = search
+
+    # -- business rules on forms --------------------------------------------------------------
+    def _with_business_rules(self, form_class):
+        view = self
+        model = self.datamodel.obj
+
+        class BusinessRulesForm(form_class):
+            def validate(self, extra_validators=None):
+                if not super().validate(extra_validators=extra_validators):
+                    return False
+                pk = getattr(self, "_id", None)
+                item = view.datamodel.get(pk) if pk is not None else None
+                values = item_values(item) if item is not None else {}
+                values.update({k: v for k, v in self.data.items() if k != "csrf_token"})
+                errors = all_errors(model, values, item)
+                for field, message in errors.items():
+                    target = self._fields.get(field)
+                    if target is not None:
+                        target.errors = list(target.errors) + [message]
+                    else:
+                        flash(message, "danger")
+                return not errors
+
+        BusinessRulesForm.__name__ = form_class.__name__
+        return BusinessRulesForm
+
+    # -- actions: FAB loads their rows without base_filters, so check the scope here ---------
+    def _scoped_get(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    def action(self, name, pk):
+        self._scoped_get(self._deserialize_pk_if_composite(pk))
+        return super().action(name, pk)
+
+    def action_post(self):
+        for pk in request.form.getlist("rowid"):
+            self._scoped_get(self._deserialize_pk_if_composite(pk))
+        return super().action_post()
+
+    # -- related views only for users allowed to list them (FAB #2376) -----------------------
+    @property
+    def _related_views(self):
+        views = self.__dict__.get("_all_related_views") or []
+        if not has_request_context():
+            return views
+        sm = self.appbuilder.sm
+        return [v for v in views if sm.has_access("can_list", v.class_permission_name)]
+
+    @_related_views.setter
+    def _related_views(self, value):
+        self.__dict__["_all_related_views"] = value
+
+    def get_init_inner_views(self):
+        return self.__dict__.setdefault("_all_related_views", [])
+
+
+class ScopedApi(ModelRestApi):
+    allow_browser_login = True
+    page_size = 25
+    label_columns = LABELS
+
+    def __init__(self):
+        model = self.datamodel.obj
+        if model in SCOPED:
+            self.base_filters = list(self.base_filters or []) + [["id", ScopeFilter, None]]
+        rel = _scoped_query_rel_fields(model)
+        self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
+        super().__init__()
+
+    def _check(self, item, editing):
+        errors = all_errors(self.datamodel.obj, item_values(item), item if editing else None)
+        if errors:
+            raise BusinessRuleError(errors)
+
+    def pre_add(self, item):
+        self._check(item, editing=False)
+
+    def pre_update(self, item):
+        self._check(item, editing=True)
+
+    def _answer_rule_errors(self, call):
+        try:
+            return call()
+        except BusinessRuleError as e:
+            db.session.rollback()
+            return self.response_422(message={k: [v] for k, v in e.errors.items()})
+
+    def post_headless(self):
+        return self._answer_rule_errors(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._answer_rule_errors(lambda: super(ScopedApi, self).put_headless(pk))

@@ -1,0 +1,103 @@
+"""Tier schemes, tiers, clients' current tiers with manual overrides, and tier history (SPEC §3)."""
+import datetime as dt
+
+from flask import g
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from backoffice.models import ClientTier, Tier, TierHistory, TierScheme
+from backoffice.views.base import ScopedApi, ScopedModelView
+
+
+class TierView(ScopedModelView):
+    datamodel = SQLAInterface(Tier)
+    list_columns = ["scheme", "code", "name", "rank", "min_amount", "visit_interval_days"]
+    show_columns = list_columns + ["entitlements"]
+    add_columns = edit_columns = ["scheme", "code", "name", "rank", "min_amount", "visit_interval_days", "entitlements"]
+    search_columns = ["scheme", "code", "name"]
+    base_order = ("scheme_id", "asc")
+
+
+class TierSchemeView(ScopedModelView):
+    datamodel = SQLAInterface(TierScheme)
+    list_columns = ["code", "name", "kind", "period_kind", "source", "active"]
+    show_columns = list_columns + ["description"]
+    add_columns = edit_columns = ["code", "name", "kind", "period_kind", "source", "active", "description"]
+    search_columns = ["code", "name", "kind", "active"]
+    related_views = [TierView]
+    base_order = ("code", "asc")
+
+
+def _stamp_override(item):
+    """Who and when for a manual override (SPEC §3: user, time and reason recorded)."""
+    if item.override_tier is not None:
+        item.override_by_id = getattr(getattr(g, "user", None), "id", None)
+        item.override_on = dt.datetime.now().replace(microsecond=0)
+
+
+class ClientTierView(ScopedModelView):
+    datamodel = SQLAInterface(ClientTier)
+    list_columns = ["client", "scheme", "tier", "computed_tier", "override_tier", "period"]
+    show_columns = [
+        "client", "scheme", "tier", "computed_tier", "score", "period",
+        "override_tier", "override_reason", "override_by", "override_on",
+    ]
+    add_columns = ["client", "scheme", "override_tier", "override_reason"]
+    edit_columns = ["override_tier", "override_reason"]
+    search_columns = ["client", "scheme", "tier", "period"]
+
+    def pre_add(self, item):
+        _stamp_override(item)
+
+    def pre_update(self, item):
+        _stamp_override(item)
+
+
+class TierHistoryView(ScopedModelView):
+    datamodel = SQLAInterface(TierHistory)
+    list_columns = ["client", "scheme", "period", "score", "rank", "pool_size", "old_tier", "new_tier", "run_id"]
+    show_columns = list_columns + ["created_on"]
+    search_columns = ["client", "scheme", "period"]
+    base_permissions = ["can_list", "can_show"]
+    base_order = ("period", "desc")
+
+
+class TierSchemeApi(ScopedApi):
+    resource_name = "tier_scheme"
+    datamodel = SQLAInterface(TierScheme)
+    list_columns = show_columns = ["id", "code", "name", "kind", "period_kind", "source", "active"]
+    add_columns = edit_columns = ["code", "name", "kind", "period_kind", "source", "active", "description"]
+
+
+class TierApi(ScopedApi):
+    resource_name = "tier"
+    datamodel = SQLAInterface(Tier)
+    list_columns = show_columns = ["id", "scheme.id", "code", "name", "rank", "min_amount", "visit_interval_days"]
+    add_columns = edit_columns = ["scheme", "code", "name", "rank", "min_amount", "visit_interval_days", "entitlements"]
+
+
+class ClientTierApi(ScopedApi):
+    resource_name = "client_tier"
+    datamodel = SQLAInterface(ClientTier)
+    list_columns = show_columns = [
+        "id", "client.id", "scheme.id", "tier.id", "computed_tier.id", "override_tier.id",
+        "override_reason", "period", "score",
+    ]
+    add_columns = ["client", "scheme", "override_tier", "override_reason"]
+    edit_columns = ["override_tier", "override_reason"]
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        _stamp_override(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        _stamp_override(item)
+
+
+class TierHistoryApi(ScopedApi):
+    resource_name = "tier_history"
+    datamodel = SQLAInterface(TierHistory)
+    list_columns = show_columns = [
+        "id", "client.id", "scheme.id", "period", "score", "rank", "pool_size", "old_tier.id", "new_tier.id",
+    ]
+    include_route_methods = {"get", "get_list", "info"}

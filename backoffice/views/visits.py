@@ -1,0 +1,78 @@
+"""Visit logs and monthly visit plans (SPEC §5)."""
+from flask import g
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from backoffice.models import VisitLog, VisitPlan, VisitPlanItem
+from backoffice.security.scope import staff_of
+from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.views.labels import AUDIT_FIELDSET
+
+VISIT_FORM = [
+    "client", "staff", "visited_at", "kind", "latitude", "longitude", "purpose",
+    "services_done", "findings", "satisfaction", "next_step",
+]
+
+
+def default_staff(item):
+    if item.staff_id is None and item.staff is None:
+        item.staff = staff_of(getattr(g, "user", None))
+
+
+class VisitLogView(ScopedModelView):
+    datamodel = SQLAInterface(VisitLog)
+    list_columns = ["client", "staff", "visited_at", "kind", "purpose", "satisfaction"]
+    search_columns = ["client", "staff", "visited_at", "kind", "satisfaction"]
+    order_columns = ["visited_at", "kind", "satisfaction"]
+    add_columns = edit_columns = VISIT_FORM
+    show_fieldsets = [
+        (_l("Visit"), {"fields": ["client", "staff", "visited_at", "kind", "latitude", "longitude"]}),
+        (_l("Content"), {"fields": ["purpose", "services_done", "findings", "satisfaction", "next_step"]}),
+        AUDIT_FIELDSET,
+    ]
+    description_columns = {"visited_at": _l("When the visit took place; not in the future.")}
+    base_order = ("visited_at", "desc")
+
+    def pre_add(self, item):
+        default_staff(item)
+
+
+class VisitPlanItemView(ScopedModelView):
+    datamodel = SQLAInterface(VisitPlanItem)
+    list_columns = ["plan", "client", "due_on", "done", "carried_over"]
+    show_columns = list_columns
+    add_columns = edit_columns = ["plan", "client", "due_on", "done", "carried_over"]
+    search_columns = ["plan", "client", "due_on", "done"]
+    base_order = ("due_on", "asc")
+
+
+class VisitPlanView(ScopedModelView):
+    datamodel = SQLAInterface(VisitPlan)
+    list_columns = ["staff", "month", "state"]
+    show_columns = ["staff", "month", "state", "created_by", "created_on", "changed_by", "changed_on"]
+    add_columns = ["staff", "month"]
+    edit_columns = ["staff", "month", "state"]
+    search_columns = ["staff", "month", "state"]
+    related_views = [VisitPlanItemView]
+    base_order = ("month", "desc")
+
+
+class VisitLogApi(ScopedApi):
+    resource_name = "visit"
+    datamodel = SQLAInterface(VisitLog)
+    list_columns = ["id", "client.code", "staff.name", "visited_at", "kind", "purpose", "satisfaction"]
+    show_columns = ["id", "client.id", "staff.id"] + VISIT_FORM[2:]
+    add_columns = edit_columns = VISIT_FORM
+    search_columns = ["client", "staff", "visited_at", "kind"]
+
+    def pre_add(self, item):
+        default_staff(item)
+        super().pre_add(item)
+
+
+class VisitPlanApi(ScopedApi):
+    resource_name = "visit_plan"
+    datamodel = SQLAInterface(VisitPlan)
+    list_columns = show_columns = ["id", "staff.id", "month", "state"]
+    add_columns = ["staff", "month"]
+    edit_columns = ["staff", "month", "state"]

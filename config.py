@@ -1,0 +1,72 @@
+"""One configuration class read from the environment.
+
+Every knob a deployment changes is an environment variable; the defaults give the embedded
+single-process demo (SQLite file in ``instance/``, jobs in-process when no ``REDIS_URL``).
+"""
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("BACKOFFICE_INSTANCE", BASE_DIR / "instance"))
+
+
+def _secret_key(env: str) -> str:
+    """SECRET_KEY from the environment; in development a generated key kept in instance/.
+
+    Production (``BACKOFFICE_ENV=production``) refuses to start without one, so sessions
+    are never signed with a key that changes on restart or ships in the repository.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise RuntimeError("SECRET_KEY must be set when BACKOFFICE_ENV=production")
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV_NAME = os.environ.get("BACKOFFICE_ENV", "development")
+    SECRET_KEY = None  # filled in __init__ so importing config never writes files
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'backoffice.db'}"
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RQ_PREFIX = os.environ.get("RQ_PREFIX", "")
+    WTF_CSRF_ENABLED = True
+
+    APP_NAME = "客户服务后台"
+    APP_THEME = ""
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    FAB_API_SWAGGER_UI = True
+    FAB_ADD_SECURITY_API = False
+    FAB_UPDATE_PERMS = False  # permissions are synced by `flask backoffice init`, not at every boot
+    FAB_CREATE_DB = False  # the schema comes from Alembic migrations, not create_all
+    FAB_API_MAX_PAGE_SIZE = 500
+
+    # SPEC §10: Simplified Chinese by default; zh_HK is FAB's Traditional Chinese catalogue.
+    BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh")
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "简体中文"},
+        "zh_HK": {"flag": "hk", "name": "繁體中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    BUSINESS_TIMEZONE = "Asia/Shanghai"
+
+    def __init__(self):
+        if self.SECRET_KEY is None:
+            self.SECRET_KEY = _secret_key(self.ENV_NAME)

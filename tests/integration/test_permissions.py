@@ -1,0 +1,116 @@
+"""Every role against every screen and API endpoint, with the status the policy of SPEC §1 expects.
+
+The policy below is written out by hand, independently of backoffice/security/roles.py, so a
+change to the role declarations that widens or narrows access fails here.
+"""
+import pytest
+
+A, H, M, S, B, V = "t_admin", "t_head1", "t_cm1", "t_desk", "t_back1", "t_viewer"
+EVERYONE = {A, H, M, S, B, V}
+ROLES = sorted(EVERYONE)
+
+# view route -> (read roles, add roles, edit roles, delete roles, sample row key in the world)
+SCREENS = {
+    "clientview": ({A, H, M, S, B, V}, {A, H}, {A, H, M}, {A, H}, ("clients", "W001")),
+    "contactview": ({A, H, M, S, B, V}, {A, H, M}, {A, H, M}, {A, H, M}, ("contacts", "W001")),
+    "purchaserecordview": ({A, H, M, B, V}, {A, H, B}, {A, H, B}, {A, H, B}, ("purchases", "W001")),
+    "clienttierview": ({A, H, M, B, V}, {A, H}, {A, H}, {A, H}, None),
+    "tierhistoryview": ({A, H, M, B, V}, set(), set(), set(), None),
+    "ticketview": ({A, H, M, S, B, V}, {A, H, M, S}, {A, H, M, S}, {A, H}, ("tickets", "W001")),
+    "ticketeventview": ({A, H, M, S, B, V}, set(), set(), set(), None),
+    "visitlogview": ({A, H, M, B, V}, {A, H, M}, {A, H, M}, {A, H, M}, ("visits", "W001")),
+    "visitplanview": ({A, H, M, B, V}, {A, H}, {A, H}, {A, H}, None),
+    "appraisalsheetview": ({A, H, M, V}, {A, H}, {A, H}, {A, H}, ("sheets", "t_cm1")),
+    "appraisaltemplateview": ({A, H, B, V}, {A}, {A}, {A}, None),
+    "tierschemeview": ({A, H, M, B, V}, {A}, {A}, {A}, None),
+    "businessformatview": ({A, H, M, S, B, V}, {A}, {A}, {A}, ("formats", "Z")),
+    "departmentview": ({A, H, B, V}, {A}, {A}, {A}, ("departments", "D1")),
+    "staffview": ({A, H, B, V}, {A}, {A}, {A}, ("staff", "t_cm1")),
+    "jobrunview": ({A, H, B, V}, set(), set(), set(), None),
+    "changelogview": ({A, H, V}, set(), set(), set(), None),
+}
+
+# API resource -> (read roles, post roles, put roles, delete roles, sample row)
+APIS = {
+    "client": ({A, H, M, S, B, V}, {A, H}, {A, H, M}, {A, H}, ("clients", "W001")),
+    "contact": ({A, H, M, S, B, V}, {A, H, M}, {A, H, M}, {A, H, M}, ("contacts", "W001")),
+    "purchase": ({A, H, M, B, V}, {A, H, B}, {A, H, B}, {A, H, B}, ("purchases", "W001")),
+    "ticket": ({A, H, M, S, B, V}, {A, H, M, S}, {A, H, M, S}, {A, H}, ("tickets", "W001")),
+    "visit": ({A, H, M, B, V}, {A, H, M}, {A, H, M}, {A, H, M}, ("visits", "W001")),
+    "appraisal_sheet": ({A, H, M, V}, {A, H}, {A, H}, {A, H}, ("sheets", "t_cm1")),
+    "business_format": ({A, H, M, S, B, V}, {A}, {A}, {A}, ("formats", "Z")),
+    "staff": ({A, H, B, V}, {A}, {A}, {A}, ("staff", "t_cm1")),
+    "department": ({A, H, B, V}, {A}, {A}, {A}, ("departments", "D1")),
+    "tier_scheme": ({A, H, M, B, V}, {A}, {A}, {A}, None),
+    "job_run": ({A, H, B, V}, set(), set(), set(), None),
+}
+
+
+def expected(allowed, role):
+    return 200 if role in allowed else 403
+
+
+@pytest.mark.parametrize("route", sorted(SCREENS))
+def test_screen_matrix(app, login, world, route):
+    read, add, edit, delete, sample = SCREENS[route]
+    pk = world[sample[0]][sample[1]] if sample else None
+    failures = []
+    for role in ROLES:
+        b = login(role)
+        checks = [("list", f"/{route}/list/", expected(read, role))]
+        if add or role == A:
+            checks.append(("add", f"/{route}/add", expected(add, role)))
+        if pk is not None:
+            checks.append(("show", f"/{route}/show/{pk}", expected(read, role)))
+            checks.append(("edit", f"/{route}/edit/{pk}", expected(edit, role)))
+            if role not in delete:
+                checks.append(("delete", f"/{route}/delete/{pk}", 403))
+        for what, url, status in checks:
+            got = (b.post(url) if what == "delete" else b.get(url)).status_code
+            if got != status:
+                failures.append(f"{role} {what} {url}: expected {status}, got {got}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("resource", sorted(APIS))
+def test_api_matrix(app, login, world, resource):
+    read, post, put, delete, sample = APIS[resource]
+    pk = world[sample[0]][sample[1]] if sample else None
+    failures = []
+    for role in ROLES:
+        b = login(role)
+        base = f"/api/v1/{resource}/"
+        got = b.api("get", base).status_code
+        if got != expected(read, role):
+            failures.append(f"{role} GET {base}: {got}")
+        got = b.api("post", base, json={}).status_code
+        refused = 405 if not post else 403  # read-only resources have no POST route at all
+        if (role in post) != (got in (400, 422)) or (role not in post and got != refused):
+            failures.append(f"{role} POST {base}: {got}")
+        if pk is not None:
+            got = b.api("get", f"{base}{pk}").status_code
+            if got != expected(read, role):
+                failures.append(f"{role} GET {base}{pk}: {got}")
+            got = b.api("put", f"{base}{pk}", json={"no_such_field": 1}).status_code
+            if (role in put) != (got in (400, 422)) or (role not in put and got != 403):
+                failures.append(f"{role} PUT {base}{pk}: {got}")
+            if role not in delete:
+                got = b.api("delete", f"{base}{pk}").status_code
+                if got != 403:
+                    failures.append(f"{role} DELETE {base}{pk}: {got}")
+    assert not failures, "\n".join(failures)
+
+
+def test_anonymous_is_sent_to_login_and_api_says_401(app):
+    c = app.test_client()
+    r = c.get("/clientview/list/")
+    assert r.status_code in (302, 401, 403)
+    if r.status_code == 302:
+        assert "/login" in r.headers["Location"]
+    assert c.get("/api/v1/client/").status_code == 401
+
+
+def test_openapi_spec_and_swagger_are_for_admins_only(app, login):
+    assert login(A).get("/swagger/v1").status_code == 200
+    assert login(A).get("/api/v1/_openapi").status_code == 200
+    assert login(M).get("/swagger/v1").status_code == 403
