@@ -80,10 +80,10 @@ class AppraisalSheet(Validated, AuditMixin, Model):
     target_result: Mapped[TargetResult] = mapped_column(
         choice_column_type(TargetResult, "ck_sheet_target"), default=TargetResult.met
     )
-    pay_base: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0"))
+    pay_base: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0"), info={"money": True})
     total_score: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(5, 2))
     pay_factor: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(6, 4))
-    final_pay: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(12, 2))
+    final_pay: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(12, 2), info={"money": True})
     objection: Mapped[Optional[str]] = mapped_column(sa.Text)  # 异议
     objection_at: Mapped[Optional[dt.datetime]] = mapped_column()
     comments: Mapped[Optional[str]] = mapped_column(sa.Text)

@@ -150,8 +150,8 @@ class PurchaseRecord(Validated, AuditMixin, Model):
     client: Mapped[Client] = relationship(back_populates="purchases")
     month: Mapped[dt.date] = mapped_column()  # first day of the month
     quantity: Mapped[int] = mapped_column(default=0)  # 条
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=Decimal("0"))  # 元
-    profit: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2), default=Decimal("0"), info={"money": True})  # 元
+    profit: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(14, 2), info={"money": True})
 
     def __repr__(self):
         return f"{self.month:%Y-%m}"

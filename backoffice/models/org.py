@@ -56,7 +56,7 @@ class Staff(Validated, Model):
     department: Mapped[Department] = relationship(foreign_keys=[department_id])
     position: Mapped[Position] = mapped_column(choice_column_type(Position, "ck_staff_position"))
     phone: Mapped[Optional[str]] = mapped_column(sa.String(30))
-    pay_base: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0"))  # 绩效工资基数
+    pay_base: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0"), info={"money": True})  # 绩效工资基数
     active: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self):

@@ -46,7 +46,7 @@ class Tier(Validated, Model):
     code: Mapped[str] = mapped_column(sa.String(10))
     name: Mapped[str] = mapped_column(sa.String(50))
     rank: Mapped[int] = mapped_column()  # 1 = highest
-    min_amount: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(14, 2))  # lower bound, inclusive
+    min_amount: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(14, 2), info={"money": True})  # lower bound, inclusive
     visit_interval_days: Mapped[Optional[int]] = mapped_column()
     entitlements: Mapped[Optional[str]] = mapped_column(sa.Text)  # one service per line
 

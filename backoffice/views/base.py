@@ -14,11 +14,14 @@ from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
-from wtforms.validators import InputRequired, Optional
+from flask_appbuilder.validators import Unique
+from wtforms import BooleanField, SelectField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from backoffice.extensions import db
 from backoffice.models.choices import Choice
+from backoffice.views.formatting import formatters_for
 from backoffice.views.labels import LABELS
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, scope_clause
 
@@ -54,10 +57,75 @@ def relation_scope_errors(model, values):
     return errors
 
 
-def all_errors(model, values, item=None):
-    errors = relation_scope_errors(model, values)
-    errors.update(model.business_errors(values, item))
+def _column_value(model, column, values):
+    """The value ``values`` gives for a table column, following a to-one relation for FKs."""
+    mapper = sa.inspect(model)
+    for attr in mapper.column_attrs:
+        if attr.columns[0] is column and attr.key in values:
+            return attr.key, values[attr.key]
+    for rel in mapper.relationships:
+        if not rel.uselist and column in rel.local_columns and rel.key in values:
+            target = values[rel.key]
+            return rel.key, (sa.inspect(target).identity[0] if target is not None and sa.inspect(target).identity else None)
+    return None, None
+
+
+def unique_errors(model, values, item=None):
+    """Every unique column or unique constraint the values would break, as a field error.
+
+    One check for forms, API and imports, in the user's language, before the database would
+    answer with an IntegrityError (which it still does, as the last line of defence).
+    """
+    errors = {}
+    table = sa.inspect(model).local_table
+    groups = [[c] for c in table.columns if c.unique and not c.primary_key]
+    groups += [list(con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)]
+    pk = sa.inspect(item).identity[0] if item is not None and sa.inspect(item).identity else None
+    for columns in groups:
+        pairs = [_column_value(model, c, values) for c in columns]
+        if any(key is None or value is None for key, value in pairs):
+            continue
+        q = sa.select(sa.func.count()).select_from(table)
+        for c, (_key, value) in zip(columns, pairs):
+            q = q.where(c == value)
+        if pk is not None:
+            q = q.where(table.primary_key.columns.values()[0] != pk)
+        if db.session.execute(q).scalar():
+            field = pairs[-1][0]
+            names = "、".join(str(LABELS.get(k, k)) for k, _v in pairs) if len(pairs) > 1 else None
+            if names:
+                errors[field] = _("A record with the same %(fields)s already exists.", fields=names)
+            else:
+                errors[field] = _("%(field)s %(value)s is already in use.",
+                                  field=LABELS.get(field, field), value=values[field])
     return errors
+
+
+def all_errors(model, values, item=None):
+    # The API has already copied the values onto a row that may sit in the session (a
+    # relation's backref puts it there): checking must not flush it.
+    with db.session.no_autoflush:
+        errors = unique_errors(model, values, item)
+        errors.update(relation_scope_errors(model, values))
+        errors.update(model.business_errors(values, item))
+    return errors
+
+
+def _relaxed(unbound):
+    """FAB's generated field, minus its Unique validator (``unique_errors`` speaks for it) and,
+    for a checkbox, minus "required" (an unticked box sends nothing: that means False)."""
+    if not isinstance(unbound, UnboundField):
+        return unbound
+    validators = list(unbound.kwargs.get("validators") or [])
+    kept = [v for v in validators if not isinstance(v, Unique)]
+    if issubclass(unbound.field_class, BooleanField):
+        kept = [v for v in kept if not isinstance(v, (InputRequired, DataRequired))]
+    if len(kept) == len(validators):
+        return unbound
+    kwargs = dict(unbound.kwargs, validators=kept)
+    field = UnboundField(unbound.field_class, *unbound.args, name=unbound.name, **kwargs)
+    field.creation_counter = unbound.creation_counter  # keep the form's field order
+    return field
 
 
 class BusinessRuleError(Exception):
@@ -83,6 +151,7 @@ class ScopedModelView(ModelView):
         model = self.datamodel.obj
         if model in SCOPED:
             self.base_filters = list(self.base_filters or []) + [["id", ScopeFilter, None]]
+        self.formatters_columns = {**formatters_for(model), **(self.formatters_columns or {})}
         self._add_choice_fields(model)
         rel = _scoped_query_rel_fields(model)
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
@@ -109,6 +178,7 @@ class ScopedModelView(ModelView):
                 return SelectField(
                     label,
                     choices=choices,
+                    render_kw={"class": "form-control"},
                     coerce=lambda v, e=enum_class: e.coerce(v),
                     validators=[Optional()] if (nullable or search) else [InputRequired()],
                 )
@@ -124,6 +194,10 @@ class ScopedModelView(ModelView):
     def _with_business_rules(self, form_class):
         view = self
         model = self.datamodel.obj
+
+        relaxed = {
+            name: _relaxed(value) for name, value in vars(form_class).items() if isinstance(value, UnboundField)
+        }
 
         class BusinessRulesForm(form_class):
             def validate(self, extra_validators=None):
@@ -142,6 +216,8 @@ class ScopedModelView(ModelView):
                         flash(message, "danger")
                 return not errors
 
+        for name, value in relaxed.items():
+            setattr(BusinessRulesForm, name, value)
         BusinessRulesForm.__name__ = form_class.__name__
         return BusinessRulesForm
 
