@@ -40,7 +40,9 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
-    RQ_PREFIX = os.environ.get("RQ_PREFIX", "")
+    # A running job whose worker has not beaten for this many seconds is failed (worker lost),
+    # so its work can be launched again (backoffice.jobs.runs.reap_stale).
+    JOB_HEARTBEAT_GRACE = int(os.environ.get("JOB_HEARTBEAT_GRACE", 90))
     WTF_CSRF_ENABLED = True
 
     APP_NAME = "客户服务后台"

@@ -84,7 +84,7 @@ def initialise():
 
     from flask_appbuilder.security.manager import BaseSecurityManager
 
-    upgrade()
+    upgrade(revision="heads")  # every branch: parallel work may add sibling revisions
     # The roles FAB itself needs (Admin, Public); its create_all is skipped, Alembic owns the schema.
     BaseSecurityManager.create_db(current_app.appbuilder.sm)
     current_app.appbuilder.add_permissions(update_perms=True)

@@ -12,7 +12,16 @@ from .choices import JobState, choice_column_type
 
 class JobRun(Model):
     __tablename__ = "job_run"
-    __table_args__ = (sa.Index("ix_job_run_state", "state", "queued_at"),)
+    __table_args__ = (
+        sa.Index("ix_job_run_state", "state", "queued_at"),
+        # One active run per piece of work (same scheme and period, same campaign...): the
+        # database refuses a second launch even when two arrive at once.
+        sa.Index(
+            "uq_job_run_active_dedupe", "dedupe_key", unique=True,
+            postgresql_where=sa.text("state IN ('queued', 'running')"),
+            sqlite_where=sa.text("state IN ('queued', 'running')"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(50), index=True)
     queue: Mapped[str] = mapped_column(sa.String(30), default="default")
@@ -28,6 +37,7 @@ class JobRun(Model):
     queued_at: Mapped[dt.datetime] = mapped_column(default=dt.datetime.utcnow)
     started_at: Mapped[Optional[dt.datetime]] = mapped_column()
     ended_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    heartbeat_at: Mapped[Optional[dt.datetime]] = mapped_column()  # refreshed while a worker runs it
     summary: Mapped[Optional[dict]] = mapped_column(sa.JSON)
     error: Mapped[Optional[str]] = mapped_column(sa.Text)
 

@@ -611,6 +611,10 @@ def upgrade():
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ticket_event_ticket_id'), ['ticket_id'], unique=False)
 
+    # department.head_id -> staff is a cycle (use_alter): SQLite keeps it inline in CREATE TABLE,
+    # other databases get it once both tables exist.
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_foreign_key("fk_department_head", "department", "staff", ["head_id"], ["id"])
     # ### end Alembic commands ###
 
 

@@ -1,0 +1,98 @@
+"""Periodic launches on RQ's own scheduler (SPEC §8: quarterly scale re-rank, yearly re-grade).
+
+Each entry's next firing is an RQ job placed with ``Queue.enqueue_at`` under a job id derived
+from the firing time, so any number of workers can call ``ensure_scheduled`` without doubling
+it; a worker started with ``--with-scheduler`` moves it to its queue when due. ``fire`` launches
+the run (deduplicated by period) and the next ``ensure_scheduled`` places the following one.
+Times are in the business time zone (Asia/Shanghai).
+"""
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq.job import Job
+
+from backoffice.jobs.connection import get_queue, redis_connection
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    kind: str
+    next_fire: Callable[[dt.datetime], dt.datetime]  # local now -> next local firing time
+    params: Callable[[dt.datetime], dict]  # local firing time -> run parameters
+
+
+def _next_quarter_start(now):
+    """02:00 on the first day of the next calendar quarter."""
+    month = ((now.month - 1) // 3 + 1) * 3 + 1
+    year = now.year + (month > 12)
+    month = month - 12 if month > 12 else month
+    return now.replace(year=year, month=month, day=1, hour=2, minute=0, second=0, microsecond=0)
+
+
+def _next_year_start(now):
+    """03:00 on 1 January of the next year (seed 002 第十三條: re-graded at the start of the year)."""
+    return now.replace(year=now.year + 1, month=1, day=1, hour=3, minute=0, second=0, microsecond=0)
+
+
+def _previous_quarter(at):
+    q = (at.month - 1) // 3  # 0-based quarter of the firing time
+    return f"{at.year}Q{q}" if q else f"{at.year - 1}Q4"
+
+
+PERIODIC = [
+    Periodic("scale-quarterly", "recalc.scale", _next_quarter_start,
+             lambda at: {"scheme": "SCALE", "period": _previous_quarter(at)}),
+    Periodic("tier-yearly", "recalc.annual_tier", _next_year_start,
+             lambda at: {"scheme": "ANNUAL", "period": str(at.year - 1)}),
+]
+
+
+def local_now():
+    return dt.datetime.now(ZoneInfo(current_app.config.get("BUSINESS_TIMEZONE", "Asia/Shanghai")))
+
+
+def ensure_scheduled(now=None):
+    """Place the next firing of every periodic entry, once. Returns the job ids placed."""
+    if redis_connection() is None:
+        return []
+    now = now or local_now()
+    placed = []
+    for entry in PERIODIC:
+        at = entry.next_fire(now)
+        job_id = f"sched-{entry.name}-{at:%Y%m%d%H%M}"
+        try:
+            if Job.exists(job_id, connection=redis_connection()):
+                continue
+            get_queue("default").enqueue_at(
+                at.astimezone(dt.timezone.utc), "backoffice.jobs.schedule.fire", entry.name, at.isoformat(),
+                job_id=job_id, result_ttl=86400 * 30,
+            )
+        except RedisError:
+            return placed
+        placed.append(job_id)
+    return placed
+
+
+def fire(name, at_iso):
+    """Launch one periodic run (executed by a worker when its time comes)."""
+    from backoffice.cli import act_as_system
+    from backoffice.jobs.runs import JobRefused, launch
+    from backoffice.jobs.worker import worker_app
+
+    entry = next(e for e in PERIODIC if e.name == name)
+    at = dt.datetime.fromisoformat(at_iso)
+    params = entry.params(at)
+    app = worker_app()
+    with app.app_context():
+        user = act_as_system()
+        try:
+            run = launch(entry.kind, params, user=user, dedupe_key=f"{entry.kind}:{params.get('scheme')}:{params['period']}")
+        except JobRefused as exc:
+            return {"skipped": str(exc)}
+        ensure_scheduled()
+        return {"run": run.id}
