@@ -43,6 +43,23 @@ class Config:
     # A running job whose worker has not beaten for this many seconds is failed (worker lost),
     # so its work can be launched again (backoffice.jobs.runs.reap_stale).
     JOB_HEARTBEAT_GRACE = int(os.environ.get("JOB_HEARTBEAT_GRACE", 90))
+    # Recalculations (backoffice.recalc): clients written per batch (progress moves per batch),
+    # and the key-account profit share (SPEC §3.4 / seed 001 "如10%": a default, editable).
+    RECALC_BATCH_SIZE = int(os.environ.get("RECALC_BATCH_SIZE", 20000))
+    KEY_ACCOUNT_PROFIT_SHARE = os.environ.get("KEY_ACCOUNT_PROFIT_SHARE", "0.10")
+    # Imports (SPEC §9): files over this many rows are imported by a job on the "default" queue;
+    # larger uploads are refused; uploads are kept (by hash) in IMPORT_FOLDER, which every
+    # worker must see (default: instance/imports).
+    IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", 5000))
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+    IMPORT_FOLDER = os.environ.get("IMPORT_FOLDER") or None
+    # Public survey page (SPEC §7): fixed-window limits per client IP and per token, counted in
+    # Redis when REDIS_URL is set (shared by every web process), else in this process.
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1").lower() not in ("0", "false", "no")
+    SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "20 per minute")
+    SURVEY_TOKEN_RATE_LIMIT = os.environ.get("SURVEY_TOKEN_RATE_LIMIT", "10 per minute")
+    # Survey-answer imports over this many rows run as a job on the "surveys" queue.
+    SURVEY_IMPORT_JOB_THRESHOLD = int(os.environ.get("SURVEY_IMPORT_JOB_THRESHOLD", 5000))
     WTF_CSRF_ENABLED = True
 
     APP_NAME = "客户服务后台"

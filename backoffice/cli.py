@@ -117,13 +117,18 @@ def sync_roles_command(prune):
 @with_appcontext
 def demo_data_command(clients, seed):
     """Load the deterministic demo company once (no-op if it is already there)."""
-    from backoffice.demo import DEMO_PASSWORD, load_demo
+    from backoffice.demo import demo_logins, load_demo
 
     act_as_system()
-    users = load_demo(n_clients=clients, seed=seed)
-    if users:
-        click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
-        for username, role, name in users:
-            click.echo(f"  {username:<12} {role:<14} {name}")
+    if load_demo(n_clients=clients, seed=seed):
+        click.echo(f"Demo company loaded ({clients} clients, seed {seed}).")
     else:
-        click.echo("Demo data already present.")
+        click.echo("Demo company already present: nothing loaded.")
+    # The logins every time, so whoever runs the demo knows how to get in (README: demo logins).
+    logins = demo_logins()
+    click.echo("Demo logins:")
+    click.echo(f"  {'username':<12} {'role':<14} {'password':<22} name")
+    for username, role, name, password in logins:
+        click.echo(f"  {username:<12} {role:<14} {password or '(changed, not shown)':<22} {name}")
+
+from backoffice.recalc.cli import recalc_command; backoffice_cli.add_command(recalc_command)  # noqa: E402,E702

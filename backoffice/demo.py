@@ -561,7 +561,6 @@ def _plan_tickets(rng, clients, staff_by_no, username_of, delivery_of, heads, st
         finals += [(state, days)] * round(count * N_TICKETS / 60)
     rng.shuffle(finals)
     desk = next(no for no, s in staff_by_no.items() if s["position"] == "service_desk")
-    numbers = set()
     tickets = []
     for final, (lo, hi) in finals:
         client = rng.choice(active)
@@ -595,15 +594,11 @@ def _plan_tickets(rng, clients, staff_by_no, username_of, delivery_of, heads, st
             days_ago += 1
         for e in events:
             e["user"], e["note"] = _event_actor(e, receiver, owner, desk, username_of, client, head, staff_by_no)
-        number = f"GD{registered_at:%Y%m%d}-{rng.getrandbits(24):06X}"
-        while number in numbers:
-            number = f"GD{registered_at:%Y%m%d}-{rng.getrandbits(24):06X}"
-        numbers.add(number)
         fed = [e["at"] for e in events if e["to"] == "fed_back"]
         callbacks = [e["event"] for e in events if e["event"].startswith("callback")]
         contact = client["contacts"][0]
         tickets.append({
-            "number": number,
+            "number": None,  # below, once the tickets are in registration order
             "client": client["code"],
             "type": ttype,
             "complaint_class": cclass,
@@ -628,6 +623,12 @@ def _plan_tickets(rng, clients, staff_by_no, username_of, delivery_of, heads, st
             "events": [{k: e[k] for k in ("from", "to", "at", "user", "note")} for e in events],
         })
     tickets.sort(key=lambda t: t["registered_at"])
+    # Numbers as the application gives them (models/tickets.py): GD + date + daily sequence.
+    per_day = {}
+    for t in tickets:
+        day = t["registered_at"].date()
+        per_day[day] = per_day.get(day, 0) + 1
+        t["number"] = f"GD{day:%Y%m%d}{per_day[day]:04d}"
     return tickets
 
 
@@ -746,6 +747,37 @@ def demo_present(session=None):
         sa.select(m.Staff.id).where(m.Staff.employee_no.in_(staff_nos)),
         sa.select(m.Client.id).where(m.Client.code == CLIENT_CODE_FORMAT.format(1)),
     ))
+
+
+def demo_logins():
+    """[(username, role, display name, password)] of the demo company's logins as they are in the
+    database now, for ``flask backoffice demo-data`` to print on every run (also when the demo
+    company was loaded before). The password is ``DEMO_PASSWORD`` unless someone changed it, in
+    which case it is None (never printed: we do not know it)."""
+    import sqlalchemy as sa
+    from flask import current_app
+    from werkzeug.security import check_password_hash
+
+    from backoffice import models as m
+    from backoffice.extensions import db
+
+    sm = current_app.appbuilder.sm
+    dept_names = dict(db.session.execute(
+        sa.select(m.Department.code, m.Department.name).where(m.Department.code.in_([c for c, _n, _p in DEPARTMENTS]))
+    ).all())
+    out = []
+    for employee_no, (surname, given), dept, _pos, username, role, _pay in STAFF:
+        if not username:
+            continue
+        user = sm.find_user(username=username)
+        staff = db.session.scalar(sa.select(m.Staff).where(m.Staff.employee_no == employee_no))
+        if user is None or staff is None or staff.user_id != user.id:
+            continue  # not (or no longer) a demo login
+        roles = {r.name for r in user.roles}
+        password = DEMO_PASSWORD if check_password_hash(user.password or "", DEMO_PASSWORD) else None
+        out.append((username, role if role in roles else ", ".join(sorted(roles)),
+                    f"{surname}{given}（{dept_names.get(dept, dept)}）", password))
+    return out
 
 
 def load_demo(n_clients=500, seed=2026, today=DEMO_TODAY):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from backoffice.extensions import db
 from backoffice.models import AppraisalItem, AppraisalTemplate, BusinessFormat, Tier, TierScheme
+from backoffice.surveys.seed import seed_questionnaire
 
 # SPEC §3: Z 食杂店 verified (seed 004); the others marked unverified.
 BUSINESS_FORMATS = [
@@ -81,4 +82,5 @@ def seed_reference_data():
             for order, (item_name, points) in enumerate(items, 1):
                 tpl.items.append(AppraisalItem(name=item_name, max_points=points, sort_order=order))
             session.add(tpl)
+    seed_questionnaire(session)  # SPEC §7 standard survey questionnaire
     session.commit()

@@ -197,3 +197,34 @@ class JobState(Choice):
     finished = "finished", _l("Finished")
     failed = "failed", _l("Failed")
     cancelled = "cancelled", _l("Cancelled")
+
+
+# --- Satisfaction surveys (SPEC §7) ---
+
+
+class SurveyKind(Choice):
+    semiannual = "semiannual", _l("Semiannual sample")  # seed 004 Art. 25
+    top_purchasers = "top_purchasers", _l("Annual top purchasers")  # seed 002
+    after_complaint = "after_complaint", _l("After a closed complaint")
+
+
+class CampaignState(Choice):
+    draft = "draft", _l("Draft")
+    sampling = "sampling", _l("Sampling")
+    open = "open", _l("Open")
+    closed = "closed", _l("Closed")
+
+
+class InvitationChannel(Choice):
+    online = "online", _l("Online link")
+    phone = "phone", _l("Phone call")
+    visit = "visit", _l("Visit")
+
+
+class QuestionDimension(Choice):
+    # seed 004 Art. 25: 卷烟供应, 价格, 服务质量, 客户需求, and the staff serving the client
+    supply = "supply", _l("Cigarette supply")
+    price = "price", _l("Price")
+    service = "service", _l("Service quality")
+    needs = "needs", _l("Client needs")
+    staff = "staff", _l("Staff rating")

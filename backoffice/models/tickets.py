@@ -1,12 +1,26 @@
-"""Tickets (工单): complaints and other requests, with their event history (SPEC §4)."""
+"""Tickets (工单): complaints and other requests, with their event history (SPEC §4).
+
+Ticket numbers (工单号) are ``GD`` + the registration date in the business time zone + a daily
+sequence of (at least) four digits: ``GD202611230001``, ``GD202611230002``, ... The sequence comes
+from ``ticket_number_counter`` (one row per day), incremented with a single
+``INSERT ... ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last`` in the flush that
+inserts the ticket. On PostgreSQL the row lock makes a concurrent registration wait for the first
+one's commit, so two sessions can never draw the same number (and a rolled-back registration
+leaves a gap, like any database sequence); SQLite serialises writers anyway. A number given
+explicitly (the demo company, an import) pushes the counter past it, so later numbers of that day
+cannot collide with it. The first counter row of a day starts after the highest number already
+stored for that day, so a database that had tickets before this table existed continues from there.
+"""
 import datetime as dt
-import secrets
+import re
 from typing import Optional
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.clock import business_now
 
 from .base import AuditMixin, Model, Validated
 from .choices import (
@@ -23,7 +37,66 @@ from .org import Department, Staff
 
 
 def now():
-    return dt.datetime.now().replace(microsecond=0)
+    """Registration and event times are wall-clock times of the business time zone (SPEC §4)."""
+    return business_now()
+
+
+NUMBER_PREFIX = "GD"
+NUMBER_PATTERN = re.compile(r"GD(\d{8})(\d{4,})")
+
+
+def format_number(day, seq):
+    return f"{NUMBER_PREFIX}{day:%Y%m%d}{seq:04d}"
+
+
+class TicketNumberCounter(Model):
+    """Last ticket sequence number handed out per registration day (see the module docstring)."""
+
+    __tablename__ = "ticket_number_counter"
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+def _upsert(session, day, value_sql, update_sql, params):
+    """INSERT the day's counter row or UPDATE it, atomically, returning the new ``last``."""
+    table = TicketNumberCounter.__tablename__
+    sql = (
+        f"INSERT INTO {table} (day, last) VALUES (:day, {value_sql}) "
+        f"ON CONFLICT (day) DO UPDATE SET last = {update_sql} RETURNING last"
+    )
+    stmt = sa.text(sql).bindparams(sa.bindparam("day", type_=sa.Date()))
+    return session.execute(stmt, {"day": day, **params}).scalar_one()
+
+
+def _highest_stored(session):
+    """SQL for the highest sequence already stored for the day of ``:digits`` (0 if none); only
+    numbers of our format (GD + 8 digits + at least 4 digits) count."""
+    if session.get_bind().dialect.name == "postgresql":
+        match = "number ~ ('^GD' || :digits || '[0-9]{4,}$')"
+    else:
+        match = "number GLOB ('GD' || :digits || '[0-9][0-9][0-9][0-9]*')"
+    return f"(SELECT COALESCE(MAX(CAST(SUBSTR(number, 11) AS INTEGER)), 0) FROM ticket WHERE {match})"
+
+
+def next_number(session, day):
+    """Draw the next number of ``day`` (a business date); see the module docstring."""
+    seq = _upsert(
+        session, day, f"{_highest_stored(session)} + 1", f"{TicketNumberCounter.__tablename__}.last + 1",
+        {"digits": f"{day:%Y%m%d}"},
+    )
+    return format_number(day, seq)
+
+
+def reserve_number(session, number):
+    """An explicitly given number of our format: make sure the counter never hands it out again."""
+    m = NUMBER_PATTERN.fullmatch(number or "")
+    if not m:
+        return
+    day = dt.datetime.strptime(m.group(1), "%Y%m%d").date()
+    seq = int(m.group(2))
+    table = TicketNumberCounter.__tablename__
+    _upsert(session, day, ":seq", f"CASE WHEN {table}.last < :seq THEN :seq ELSE {table}.last END",
+            {"seq": seq})
 
 
 class Ticket(Validated, AuditMixin, Model):
@@ -88,9 +161,14 @@ class Ticket(Validated, AuditMixin, Model):
         return errors
 
     def update_derived(self, session):
+        if sa.inspect(self).persistent:
+            return  # the number is drawn once, when the ticket is inserted
+        if self.registered_at is None:
+            self.registered_at = now()
         if not self.number:
-            stamp = (self.registered_at or now()).strftime("%Y%m%d")
-            self.number = f"GD{stamp}-{secrets.token_hex(3).upper()}"
+            self.number = next_number(session, self.registered_at.date())
+        else:
+            reserve_number(session, self.number)
 
 
 class TicketEvent(Model):

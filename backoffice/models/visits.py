@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.clock import business_now
+
 from .base import AuditMixin, Model, Validated
 from .choices import VisitKind, VisitPlanState, choice_column_type
 from .clients import Client
@@ -26,7 +28,7 @@ class VisitLog(Validated, AuditMixin, Model):
     client: Mapped[Client] = relationship(backref="visits")
     staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
     staff: Mapped[Staff] = relationship()
-    visited_at: Mapped[dt.datetime] = mapped_column()
+    visited_at: Mapped[dt.datetime] = mapped_column(default=business_now)  # business time zone
     kind: Mapped[VisitKind] = mapped_column(choice_column_type(VisitKind, "ck_visit_kind"))
     latitude: Mapped[Optional[float]] = mapped_column()
     longitude: Mapped[Optional[float]] = mapped_column()
@@ -43,7 +45,9 @@ class VisitLog(Validated, AuditMixin, Model):
     def business_errors(cls, values, item=None):
         errors = {}
         at = values.get("visited_at")
-        if at is not None and at > dt.datetime.now() + dt.timedelta(minutes=5):
+        # SPEC §5 "times in the future are refused": wall-clock time of the business time zone
+        # (Asia/Shanghai), with five minutes' grace for a slow clock on the client's device.
+        if isinstance(at, dt.datetime) and at > business_now() + dt.timedelta(minutes=5):
             errors["visited_at"] = _("A visit cannot be logged in the future.")
         sat = values.get("satisfaction")
         if sat is not None and not 1 <= sat <= 5:

@@ -15,6 +15,8 @@ VISIT_VIEWS = r"(VisitLog|VisitPlan|VisitPlanItem)(View|Api)"
 APPRAISAL_VIEWS = r"(AppraisalSheet|AppraisalScore)(View|Api)"
 JOB_VIEWS = r"(JobRun)(View|Api)"
 AUDIT_VIEWS = r"(ChangeLog)(View|Api)"
+# Surveys (SPEC §7): campaigns and figures company-wide; rectification notes per department.
+SURVEY_VIEWS = r"(Questionnaire|SurveyQuestion|SurveyCampaign|SurveyInvitation|SurveyResult|SurveyRectification)(View|Api)"
 
 READ = r"can_(list|show|get|info)"
 WRITE = r"can_(add|edit|delete|post|put)"
@@ -24,12 +26,18 @@ ROLES = {
     # Admin gets every permission from FAB itself (AUTH_ROLE_ADMIN).
     "DeptHead": [
         (CLIENT_VIEWS, READ), (CLIENT_VIEWS, WRITE), (CLIENT_VIEWS, r"can_export"),
-        (REFERENCE_VIEWS, READ),
+        (REFERENCE_VIEWS, READ), (REFERENCE_VIEWS, r"can_export"),
         (TICKET_VIEWS, READ), (TICKET_VIEWS, WRITE), (TICKET_VIEWS, r"can_export|ticket_.*"),
         (VISIT_VIEWS, READ), (VISIT_VIEWS, WRITE), (VISIT_VIEWS, r"can_export|plan_.*"),
         (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*"),
-        (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel"),
-        (AUDIT_VIEWS, READ),
+        (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel|cancel"),  # "cancel" = list action
+        (AUDIT_VIEWS, READ), (AUDIT_VIEWS, r"can_export"), (JOB_VIEWS, r"can_export"),
+        (r"(Client|PurchaseRecord)View", r"can_import"),  # SPEC §9 imports (backoffice/views/imports.py)
+        (r"Import (clients|purchases)", MENUS),
+        (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7 surveys
+        (r"(SurveyCampaign|SurveyRectification)(View|Api)", WRITE), (r"SurveyCampaign(View|Api)", r"can_launch|launch"),
+        (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §7 answers
+        (r"PhoneSurveyView", r"can_enter|enter"),
     ],
     "ClientManager": [
         (r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)", READ),
@@ -45,14 +53,19 @@ ROLES = {
         (r"(BusinessFormat)(View|Api)", READ),
         (TICKET_VIEWS, READ), (r"(Ticket)(View|Api)", r"can_(add|edit|post|put)|ticket_.*"),
         (r"(TicketEvent)(View|Api)", r"can_(add|post)"),
+        (r"(Questionnaire|SurveyQuestion|SurveyCampaign|SurveyInvitation)(View|Api)", READ),
+        (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"PhoneSurveyView", r"can_enter|enter"),  # SPEC §1: phone surveys
     ],
     "BackOffice": [
         (CLIENT_VIEWS, READ), (CLIENT_VIEWS, r"can_export"),
         (r"(PurchaseRecord)(View|Api)", WRITE),
-        (REFERENCE_VIEWS, READ),
+        (r"PurchaseRecordView", r"can_import"), (r"Import purchases", MENUS),  # SPEC §1: 内勤 imports purchase data
+        (REFERENCE_VIEWS, READ), (REFERENCE_VIEWS, r"can_export"),
         (TICKET_VIEWS, READ), (TICKET_VIEWS, r"can_export"),
         (VISIT_VIEWS, READ), (VISIT_VIEWS, r"can_export"),
-        (JOB_VIEWS, READ),
+        (JOB_VIEWS, READ), (JOB_VIEWS, r"can_export"),  # SPEC §9: exports what it can list
+        (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7: reads survey figures
+        (r"SurveyAnswerView", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §1: 内勤 imports answers
     ],
     "Viewer": [
         (r".*(View|Api)", READ),

@@ -22,6 +22,9 @@ ROLE_REACH = {
     "ServiceDesk": ("all", "own"),
 }
 
+# Job runs on this queue concern the whole company (tiers, scale, service level, rankings).
+COMPANY_WIDE_QUEUE = "recalc"
+
 # model -> how it reaches the scope: ("client", column) or ("staff", column) or ("department", column)
 SCOPED = {
     m.Client: ("client", m.Client.id),
@@ -40,6 +43,11 @@ SCOPED = {
     m.Department: ("department", m.Department.id),
     m.JobRun: ("launcher", m.JobRun.launched_by_id),
     m.ChangeLog: ("actor", m.ChangeLog.user_id),
+    # Surveys (SPEC §7): invitations follow their client, answers their invitation; campaigns and
+    # results are company-wide (guarded by permissions); rectification notes by department.
+    m.SurveyInvitation: ("client", m.SurveyInvitation.client_id),
+    m.SurveyAnswer: ("invitation", m.SurveyAnswer.invitation_id),
+    m.SurveyRectification: ("department", m.SurveyRectification.department_id),
 }
 
 
@@ -130,6 +138,9 @@ def scope_clause(model, user=None):
     if kind == "ticket":
         inner = scope_clause(m.Ticket, user)
         return None if inner is None else column.in_(sa.select(m.Ticket.id).where(inner))
+    if kind == "invitation":
+        inner = scope_clause(m.SurveyInvitation, user)
+        return None if inner is None else column.in_(sa.select(m.SurveyInvitation.id).where(inner))
     if kind == "sheet":
         inner = scope_clause(m.AppraisalSheet, user)
         return None if inner is None else column.in_(sa.select(m.AppraisalSheet.id).where(inner))
@@ -139,8 +150,18 @@ def scope_clause(model, user=None):
         if any(s in ("dept",) for _c, s in pairs):
             return column.in_(department_subtree(staff.department_id))
         return column == staff.department_id
-    if kind in ("launcher", "actor"):
-        return column == getattr(user, "id", None)
+    if kind == "launcher":
+        # Job runs (SPEC §8): recalculations (queue "recalc") are company-wide, so every role
+        # allowed to list runs sees them all; any other run is seen by whoever launched it.
+        return sa.or_(column == getattr(user, "id", None), m.JobRun.queue == COMPANY_WIDE_QUEUE)
+    if kind == "actor":
+        # Change log (SPEC §2): the entries written by the staff the user reaches (a department
+        # head: the people of the department), and the user's own.
+        own = column == getattr(user, "id", None)
+        if any(s == "all" for _c, s in pairs):
+            return None
+        ors = [_staff_clause(s, staff) for _c, s in pairs]
+        return sa.or_(own, column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors)))) if ors else own
     return sa.false()
 
 

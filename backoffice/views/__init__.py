@@ -16,11 +16,17 @@ def register(appbuilder):
         PurchaseRecordApi, PurchaseRecordView,
     )
     from .org import DepartmentApi, DepartmentView, StaffApi, StaffView
+    from .change_log import ChangeLogApi
     from .system import ChangeLogView, JobRunApi, JobRunView
     from .tickets import TicketApi, TicketEventApi, TicketEventView, TicketView
     from .tiers import (
         ClientTierApi, ClientTierView, TierApi, TierHistoryApi, TierHistoryView, TierSchemeApi,
         TierSchemeView, TierView,
+    )
+    from .surveys import (
+        QuestionnaireApi, QuestionnaireView, SurveyCampaignApi, SurveyCampaignView, SurveyInvitationApi,
+        SurveyInvitationView, SurveyQuestionApi, SurveyQuestionView, SurveyRectificationApi,
+        SurveyRectificationView, SurveyResultApi, SurveyResultView,
     )
     from .visits import VisitLogApi, VisitLogView, VisitPlanApi, VisitPlanItemView, VisitPlanView
 
@@ -45,13 +51,43 @@ def register(appbuilder):
         (JobRunView, "Job runs", _l("Job runs"), "fa-tasks", "System management", system),
         (ChangeLogView, "Change log", _l("Change log"), "fa-book", "System management", system),
     ]
+    surveys = _l("Survey management")  # 满意度调查 (SPEC §7)
+    menus += [
+        (SurveyCampaignView, "Survey campaigns", _l("Survey campaigns"), "fa-bar-chart", "Survey management", surveys),
+        (SurveyInvitationView, "Survey invitations", _l("Survey invitations"), "fa-envelope-o", "Survey management", surveys),
+        (SurveyResultView, "Survey results", _l("Survey results"), "fa-line-chart", "Survey management", surveys),
+        (SurveyRectificationView, "Rectification measures", _l("Rectification measures"), "fa-wrench", "Survey management", surveys),
+        (QuestionnaireView, "Questionnaires", _l("Questionnaires"), "fa-list-ol", "Survey management", surveys),
+    ]
     for view, name, label, icon, category, category_label in menus:
         appbuilder.add_view(view, name, label=label, icon=icon, category=category, category_label=category_label)
+    # SPEC §9 imports (permission can_import on ClientView / PurchaseRecordView). Menu links, not
+    # view menus: a view's menu entry goes to everyone who may list that view (cli.menu_pairs),
+    # these go to the roles that declare them in security/roles.py.
+    from .imports import ClientImportView, PurchaseImportView
+
+    for view, name, label in (
+        (ClientImportView, "Import clients", _l("Import clients")),
+        (PurchaseImportView, "Import purchases", _l("Import purchases")),
+    ):
+        appbuilder.add_view_no_menu(view)
+        appbuilder.add_link(name, href=f"{view.__name__}.upload", label=label, icon="fa-upload",
+                            category="Client management", category_label=clients)
+    appbuilder.add_view_no_menu(SurveyQuestionView)
+    from .survey_answers import register as register_survey_answers  # answers, phone entry, import, /survey
+
+    register_survey_answers(appbuilder)
     for view in (TierView, VisitPlanItemView, AppraisalItemView, AppraisalScoreView):
         appbuilder.add_view_no_menu(view)
+    for api in (
+        QuestionnaireApi, SurveyQuestionApi, SurveyCampaignApi, SurveyInvitationApi, SurveyResultApi,
+        SurveyRectificationApi,
+    ):
+        appbuilder.add_api(api)
     for api in (
         ClientApi, ContactApi, PurchaseRecordApi, BusinessFormatApi, TierSchemeApi, TierApi,
         ClientTierApi, TierHistoryApi, TicketApi, TicketEventApi, VisitLogApi, VisitPlanApi,
         AppraisalSheetApi, AppraisalScoreApi, AppraisalTemplateApi, StaffApi, DepartmentApi, JobRunApi,
+        ChangeLogApi,
     ):
         appbuilder.add_api(api)

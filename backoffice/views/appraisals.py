@@ -1,5 +1,4 @@
 """Appraisal templates and sheets (SPEC §6)."""
-import datetime as dt
 
 from flask import flash, g, redirect
 from flask_appbuilder import action
@@ -7,11 +6,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from backoffice.clock import business_now
 from backoffice.extensions import db
 from backoffice.models import AppraisalItem, AppraisalScore, AppraisalSheet, AppraisalTemplate
 from backoffice.models.choices import SheetStatus
 from backoffice.security.scope import staff_of
 from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.views.formatting import percent
 from backoffice.views.labels import AUDIT_FIELDSET
 
 
@@ -95,6 +96,7 @@ class AppraisalSheetView(ScopedModelView):
     ]
     related_views = [AppraisalScoreView]
     base_order = ("month", "desc")
+    formatters_columns = {"pay_factor": percent}
 
     def pre_add(self, item):
         fill_items(item)
@@ -113,7 +115,7 @@ class AppraisalSheetView(ScopedModelView):
             flash(_("An objection is possible once, on an approved sheet."), "warning")
         else:
             item.status = SheetStatus.objected
-            item.objection_at = dt.datetime.now().replace(microsecond=0)
+            item.objection_at = business_now()
             db.session.commit()
             flash(_("Your objection was recorded; the sheet goes back for review."), "success")
         self.update_redirect()

@@ -9,7 +9,7 @@
 """
 import sqlalchemy as sa
 from flask import abort, flash, has_request_context, redirect, request
-from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
@@ -21,7 +21,9 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from backoffice.extensions import db
 from backoffice.models.choices import Choice
+from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
+from backoffice.views.history import HistoryMixin
 from backoffice.views.labels import LABELS
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, scope_clause
 
@@ -128,6 +130,25 @@ def _relaxed(unbound):
     return field
 
 
+# FAB's QuerySelectField has an empty blank text and wtforms >= 3.2 prints an option's value when
+# its label is empty, so every optional relation select showed "__None". A dash reads as "none".
+BLANK_TEXT = "—"
+
+
+def with_blank_text(form_class):
+    """``form_class`` with a visible blank option on every relation select (FAB's QuerySelectField)."""
+    from flask_appbuilder.fields import QuerySelectField, QuerySelectMultipleField
+
+    for name, value in list(vars(form_class).items()):
+        if (isinstance(value, UnboundField) and issubclass(value.field_class, (QuerySelectField, QuerySelectMultipleField))
+                and not value.kwargs.get("blank_text")):
+            field = UnboundField(value.field_class, *value.args, name=value.name,
+                                 **dict(value.kwargs, blank_text=BLANK_TEXT))
+            field.creation_counter = value.creation_counter
+            setattr(form_class, name, field)
+    return form_class
+
+
 class BusinessRuleError(Exception):
     def __init__(self, errors):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
@@ -143,7 +164,7 @@ def _scoped_query_rel_fields(model):
     }
 
 
-class ScopedModelView(ModelView):
+class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, History tab (SPEC §9, §2)
     page_size = 25
     label_columns = LABELS
 
@@ -158,6 +179,7 @@ class ScopedModelView(ModelView):
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
+        self.search_form = with_blank_text(self.search_form)
         self.add_form = self._with_business_rules(self.add_form)
         self.edit_form = self._with_business_rules(self.edit_form)
 
@@ -219,7 +241,7 @@ class ScopedModelView(ModelView):
         for name, value in relaxed.items():
             setattr(BusinessRulesForm, name, value)
         BusinessRulesForm.__name__ = form_class.__name__
-        return BusinessRulesForm
+        return with_blank_text(BusinessRulesForm)
 
     # -- actions: FAB loads their rows without base_filters, so check the scope here ---------
     def _scoped_get(self, pk):
@@ -228,10 +250,13 @@ class ScopedModelView(ModelView):
             abort(404)
         return item
 
+    # FAB registers routes only for methods carrying @expose: an override must repeat it.
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
         self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action(name, pk)
 
+    @expose("/action_post", methods=["POST"])
     def action_post(self):
         for pk in request.form.getlist("rowid"):
             self._scoped_get(self._deserialize_pk_if_composite(pk))
@@ -254,7 +279,7 @@ class ScopedModelView(ModelView):
         return self.__dict__.setdefault("_all_related_views", [])
 
 
-class ScopedApi(ModelRestApi):
+class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC §9)
     allow_browser_login = True
     page_size = 25
     label_columns = LABELS
@@ -269,7 +294,11 @@ class ScopedApi(ModelRestApi):
         super().__init__()
 
     def _check(self, item, editing):
-        errors = all_errors(self.datamodel.obj, item_values(item), item if editing else None)
+        # The schema has already written the request onto ``item``: reading its relations must
+        # not autoflush it (a CHECK would fail before the rules could answer).
+        with db.session.no_autoflush:
+            values = item_values(item)
+        errors = all_errors(self.datamodel.obj, values, item if editing else None)
         if errors:
             raise BusinessRuleError(errors)
 
@@ -278,6 +307,24 @@ class ScopedApi(ModelRestApi):
 
     def pre_update(self, item):
         self._check(item, editing=True)
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        # FAB's Enum fields refuse null even for a nullable column, so a PUT (which FAB merges
+        # with the stored row) fails on any record with an empty optional choice: allow it.
+        table = sa.inspect(self.datamodel.obj).local_table
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for name, field in (getattr(schema, "fields", None) or {}).items():
+                column = table.columns.get(name)
+                if column is not None and column.nullable:
+                    field.allow_none = True
+
+    def response_422(self, message=None):
+        # marshmallow's English field errors in the user's language (views/api_messages.py)
+        from backoffice.views.api_messages import translated_errors
+
+        payload = request.get_json(silent=True) if has_request_context() else None
+        return super().response_422(message=translated_errors(self.datamodel.obj, message, payload))
 
     def _answer_rule_errors(self, call):
         try:

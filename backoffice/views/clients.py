@@ -1,10 +1,15 @@
 """Client archive screens and APIs: clients, contacts, purchases, business formats (SPEC §2)."""
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import InputRequired
 
 from backoffice.models import BusinessFormat, Client, Contact, PurchaseRecord
+from backoffice.models.choices import MarketType
 from backoffice.views.base import ScopedApi, ScopedModelView
-from backoffice.views.labels import AUDIT_FIELDSET
+from backoffice.views.labels import AUDIT_FIELDSET, LABELS
 from backoffice.views.tickets import TicketView
 from backoffice.views.tiers import ClientTierView, TierHistoryView
 from backoffice.views.visits import VisitLogView
@@ -43,8 +48,25 @@ CLIENT_FORM = [
 ]
 
 
+def market_type_field():
+    """The market type select. A code other than C/X is passed on to ``Client.business_errors``
+    (SPEC §3: "Market type must be C or X") so the form says that, not wtforms' generic
+    "could not coerce"."""
+    codes = {m.value for m in MarketType}
+    return SelectField(
+        LABELS["market_type"],
+        choices=MarketType.choices,
+        render_kw={"class": "form-control"},
+        coerce=lambda v: MarketType(v) if v in codes else v,
+        validate_choice=False,
+        validators=[InputRequired()],
+    )
+
+
 class ClientView(ScopedModelView):
     datamodel = SQLAInterface(Client)
+    add_form_extra_fields = {"market_type": market_type_field()}
+    edit_form_extra_fields = {"market_type": market_type_field()}
     list_columns = [
         "code", "name", "business_format", "market_type", "region_class", "composite_code",
         "service_level", "key_account", "owner", "department", "status",
@@ -81,6 +103,24 @@ class ClientView(ScopedModelView):
     }
     related_views = [ContactView, PurchaseRecordView, ClientTierView, TicketView, VisitLogView, TierHistoryView]
     base_order = ("code", "asc")
+    show_template = "print/client_show.html"  # the show page (History tab) plus a Print button
+
+    @expose("/print/<int:pk>")
+    @has_access
+    @permission_name("show")
+    def print_view(self, pk):
+        """The record on one A4 page (seed 003 打印, SPEC §9); 404 outside the user's scope."""
+        import datetime as dt
+
+        from flask import g, render_template, url_for
+
+        from backoffice.views.client_print import client_print_context
+
+        client = self._scoped_get(pk)
+        return render_template(
+            "print/client.html", printed_on=dt.date.today().isoformat(), printed_by=str(g.user),
+            back_url=url_for("ClientView.show", pk=pk), **client_print_context(client),
+        )
 
 
 class ClientApi(ScopedApi):

@@ -49,6 +49,13 @@ def number(scale):
 
 
 @blank_if_none
+def percent(value):
+    """A factor as a percentage: 1.05 -> "105%", 0.88 -> "88%" (pay factor, SPEC §6)."""
+    text = f"{Decimal(value) * 100:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+@blank_if_none
 def date_time(value):
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else str(value)
 

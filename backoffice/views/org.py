@@ -3,6 +3,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from backoffice.models import Department, Staff
 from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.views.surveys import staff_ratings
 
 
 class StaffView(ScopedModelView):
@@ -12,6 +13,8 @@ class StaffView(ScopedModelView):
     add_columns = edit_columns = ["employee_no", "name", "user", "department", "position", "phone", "pay_base", "active"]
     search_columns = ["employee_no", "name", "department", "position", "active"]
     base_order = ("employee_no", "asc")
+    show_template = "surveys/staff_show.html"  # adds the clients' survey ratings (SPEC §7)
+    extra_args = {"staff_ratings": staff_ratings}
 
 
 class DepartmentView(ScopedModelView):

@@ -1,5 +1,4 @@
 """Ticket screens: registration, first-receiver ownership, state transitions with history (SPEC §4)."""
-import datetime as dt
 
 from flask import flash, g, redirect
 from flask_appbuilder import action
@@ -7,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from backoffice.clock import business_now
 from backoffice.extensions import db
 from backoffice.models import Ticket, TicketEvent
 from backoffice.models.choices import CallbackResult, TicketStatus
@@ -38,7 +38,7 @@ def register(ticket):
     if ticket.receiver_id is None and staff is not None:
         ticket.receiver = staff
     ticket.status = TicketStatus.registered
-    ticket.registered_at = ticket.registered_at or dt.datetime.now().replace(microsecond=0)
+    ticket.registered_at = ticket.registered_at or business_now()
     ticket.events.append(TicketEvent(to_status=TicketStatus.registered, user_id=getattr(g.user, "id", None)))
 
 
@@ -46,7 +46,7 @@ def transition(ticket, event, note=None):
     """Apply one life-cycle event; raises TransitionError when the state does not allow it."""
     current = getattr(ticket.status, "value", ticket.status)
     target = next_status(current, event)
-    now = dt.datetime.now().replace(microsecond=0)
+    now = business_now()
     ticket.events.append(
         TicketEvent(from_status=current, to_status=target, user_id=getattr(g.user, "id", None), note=note)
     )
@@ -130,6 +130,13 @@ class TicketApi(ScopedApi):
     add_columns = TICKET_FORM
     edit_columns = TICKET_FORM[1:]
     search_columns = ["number", "client", "type", "status", "severity"]
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        # Severity has a default (normal): a client of the API need not send it.
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            if "severity" in schema.fields:
+                schema.fields["severity"].required = False
 
     def pre_add(self, item):
         super().pre_add(item)

@@ -1,9 +1,8 @@
 """Tier schemes, tiers, clients' current tiers with manual overrides, and tier history (SPEC §3)."""
-import datetime as dt
-
 from flask import g
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from backoffice.clock import business_now
 from backoffice.models import ClientTier, Tier, TierHistory, TierScheme
 from backoffice.views.base import ScopedApi, ScopedModelView
 
@@ -31,7 +30,7 @@ def _stamp_override(item):
     """Who and when for a manual override (SPEC §3: user, time and reason recorded)."""
     if item.override_tier is not None:
         item.override_by_id = getattr(getattr(g, "user", None), "id", None)
-        item.override_on = dt.datetime.now().replace(microsecond=0)
+        item.override_on = business_now()
 
 
 class ClientTierView(ScopedModelView):

@@ -256,3 +256,68 @@ def test_plan_shape_at_full_size():
     assert len(plan["tickets"]) == 60
     assert {t["status"] for t in plan["tickets"]} == {"registered", "in_progress", "fed_back", "called_back",
                                                     "closed", "escalated"}
+
+
+LOGIN_LINE = r"^\s+{user}\s+{role}\s+{password}\s+\S"
+
+
+def _demo_data(app, *args):
+    return app.test_cli_runner().invoke(args=["backoffice", "demo-data", *args], catch_exceptions=False)
+
+
+def test_command_prints_logins_when_already_loaded(demo):
+    """Second run: says so, loads nothing, and still prints every login with role and password."""
+    import re
+
+    with demo.app_context():
+        from backoffice.extensions import db
+
+        before = _counts(db.session)
+    result = _demo_data(demo, "--clients", str(N_CLIENTS), "--seed", str(SEED))
+    assert result.exit_code == 0, result.output
+    assert "already present" in result.output and "nothing loaded" in result.output
+    for username, role, _name in demo.demo_users:
+        assert re.search(LOGIN_LINE.format(user=re.escape(username), role=role, password=DEMO_PASSWORD),
+                         result.output, re.M), (username, result.output)
+    assert "t_admin" not in result.output and "system" not in result.output.split("Demo logins:")[1]
+    with demo.app_context():
+        from backoffice.extensions import db
+
+        assert _counts(db.session) == before
+
+
+def test_command_does_not_print_a_changed_password(demo):
+    import re
+
+    sm = demo.appbuilder.sm
+    with demo.app_context():
+        user = sm.find_user(username="zhao.cm")
+        sm.reset_password(user.id, "Another-pass-2026")
+    try:
+        out = _demo_data(demo).output
+        assert re.search(r"^\s+zhao\.cm\s+ClientManager\s+\(changed, not shown\)", out, re.M), out
+        assert re.search(LOGIN_LINE.format(user=r"qian\.cm", role="ClientManager", password=DEMO_PASSWORD), out, re.M)
+    finally:
+        with demo.app_context():
+            sm.reset_password(sm.find_user(username="zhao.cm").id, DEMO_PASSWORD)
+
+
+def test_command_prints_logins_on_first_load(tmp_path_factory):
+    import re
+
+    from tests.conftest import make_app
+
+    app, _drop = make_app("sqlite", tmp_path_factory)
+    result = _demo_data(app, "--clients", "8", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "Demo company loaded (8 clients, seed 3)." in result.output
+    for user, role in (("admin", "Admin"), ("wang.head", "DeptHead"), ("zhao.cm", "ClientManager"),
+                       ("wu.desk", "ServiceDesk"), ("zheng.back", "BackOffice"), ("chen.viewer", "Viewer")):
+        assert re.search(LOGIN_LINE.format(user=re.escape(user), role=role, password=DEMO_PASSWORD),
+                         result.output, re.M), result.output
+    with app.app_context():
+        from backoffice.extensions import db
+
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(m.Client)) == 8
+        db.session.remove()
+        db.engine.dispose()

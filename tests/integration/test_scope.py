@@ -105,3 +105,28 @@ def test_related_tabs_of_client_show_only_scoped_rows_and_permitted_views(app, l
     # ServiceDesk may not list purchases or visits: those tabs are absent.
     assert "purchaserecordview" not in html.lower()
     assert "visitlogview" not in html.lower()
+
+
+def test_ticket_actions_work_inside_the_scope(app, login, world):
+    """The positive control for the refusals above: the same routes work for the ticket's owner,
+    so a 404 for another manager comes from the scope check, not from a missing route."""
+    from backoffice.cli import act_as_system
+
+    with app.app_context():
+        act_as_system()  # AuditMixin fills created_by from g.user
+        client = db.session.get(m.Client, world["clients"]["W002"])
+        desk = db.session.get(m.Staff, world["staff"]["t_desk"])
+        ticket = m.Ticket(client=client, type="complaint", complaint_class="own_service", channel="phone",
+                          subject="范围内操作测试", receiver=desk)
+        db.session.add(ticket)
+        db.session.commit()
+        pk = ticket.id
+    assert login("t_cm1").post("/ticketview/action_post", data={"action": "ticket_start", "rowid": [pk]}).status_code == 404
+    r = login("t_cm2").post("/ticketview/action_post", data={"action": "ticket_start", "rowid": [pk]})
+    assert r.status_code == 302, r.status_code
+    with app.app_context():
+        assert db.session.get(m.Ticket, pk).status.value == "in_progress"
+    r = login("t_cm2").get(f"/ticketview/action/ticket_escalate/{pk}")
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(m.Ticket, pk).status.value == "escalated"

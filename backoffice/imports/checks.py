@@ -1,0 +1,58 @@
+"""The form's generic checks (``views.base.all_errors``), answered for a whole file at once.
+
+``all_errors`` asks the database once per row: is the unique key taken, is each linked record
+in the user's scope. An import of a million rows cannot ask a million times, so the same
+checks run here in bulk, with the same mechanism and the same messages:
+
+- uniqueness: the import finds existing rows *by their unique key* (one query per chunk of
+  keys) and updates them, so the database key is never taken twice; a key given twice in the
+  file is the only way to break it, and ``duplicate_key_error`` says so;
+- scope: ``security.scope.scope_clause`` (the one row-scope mechanism) selects, in one query
+  per chunk, which of the referenced records the user may touch.
+
+The record type's own rules (``business_errors``) still run row by row: they are the model's.
+"""
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from backoffice.extensions import db
+from backoffice.security.scope import SCOPED, scope_clause
+
+CHUNK = 5000  # keys per IN (...) query: well inside SQLite's and PostgreSQL's parameter limits
+
+
+def chunks(items, size=CHUNK):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def in_scope_ids(model, ids, user=None):
+    """The subset of ``ids`` (primary keys of ``model``) the user's row scope reaches."""
+    ids = {i for i in ids if i is not None}
+    if not ids or model not in SCOPED:
+        return ids
+    clause = scope_clause(model, user)
+    if clause is None:
+        return ids
+    found = set()
+    for part in chunks(ids):
+        found.update(db.session.execute(sa.select(model.id).where(model.id.in_(part), clause)).scalars())
+    return found
+
+
+def outside_scope_message():
+    # The same message the forms give (views.base.relation_scope_errors).
+    return _("You may not link a record outside your scope.")
+
+
+def duplicate_key_error(first_row):
+    return _("The same record is already given in row %(row)s of this file.", row=first_row)
+
+
+def unique_key_groups(model):
+    """The unique column groups of ``model``'s table (the same groups ``unique_errors`` checks)."""
+    table = sa.inspect(model).local_table
+    groups = [(c.name,) for c in table.columns if c.unique and not c.primary_key]
+    groups += [tuple(c.name for c in con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)]
+    return groups

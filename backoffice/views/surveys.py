@@ -1,0 +1,457 @@
+"""Survey management screens (满意度调查, SPEC §7): questionnaires and questions (data an admin
+edits), campaigns with their launch action and report, invitations, figures and the departments'
+rectification notes (整改措施).
+
+    /surveycampaignview/report/<id>            the report page (rates, SVG bars, comments, notes)
+    /surveycampaignview/report/<id>/csv        the figures as CSV (can_export)
+    /surveycampaignview/report/<id>/recompute  POST: launch "surveys.aggregate" (can_launch)
+
+Launching runs on the ``surveys`` queue (backoffice/jobs/kind_surveys.py).
+"""
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from backoffice.extensions import db
+from backoffice.jobs import JobRefused, launch
+from backoffice.models import (
+    Department, Questionnaire, Staff, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion,
+    SurveyRectification, SurveyResult,
+)
+from backoffice.models.choices import CampaignState, QuestionDimension, ServiceLevel
+from backoffice.security.scope import in_scope, scope_clause, staff_of
+from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.views.export import neutralise
+from backoffice.views.labels import AUDIT_FIELDSET, LABELS
+
+SURVEY_LABELS = {
+    **LABELS,
+    "questionnaire": _l("Questionnaire"),
+    "questions": _l("Questions"),
+    "dimension": _l("Dimension"),
+    "staff_position": _l("Staff role rated"),
+    "text_zh": _l("Text (Simplified Chinese)"),
+    "text_zh_hant": _l("Text (Traditional Chinese)"),
+    "text_en": _l("Text (English)"),
+    "min_score": _l("Lowest score"),
+    "max_score": _l("Highest score"),
+    "comment_allowed": _l("Comment allowed"),
+    "sample_ratio": _l("Sample ratio"),
+    "top_n": _l("Top N purchasers"),
+    "deadline": _l("Deadline"),
+    "seed": _l("Random seed"),
+    "target_rate": _l("Target satisfaction rate"),
+    "sample_summary": _l("Sample"),
+    "campaign": _l("Campaign"),
+    "token": _l("Token"),
+    "survey_link": _l("Survey link"),
+    "assignee": _l("Assigned to"),
+    "stratum": _l("Stratum"),
+    "expires_at": _l("Expires at"),
+    "used_at": _l("Answered at"),
+    "created_at": _l("Created at"),
+    "grouping": _l("Grouping"),
+    "key": _l("Key"),
+    "label": _l("Label"),
+    "invited": _l("Invited"),
+    "responded": _l("Responded"),
+    "answers": _l("Answers"),
+    "satisfied": _l("Satisfied answers"),
+    "satisfaction_rate": _l("Satisfaction rate"),
+    "response_rate": _l("Response rate"),
+    "target": _l("Target"),
+    "computed_at": _l("Computed at"),
+    "notes": _l("Rectification measures"),
+}
+
+GROUPING_LABELS = {
+    "campaign": _l("Whole campaign"),
+    "dimension": _l("By dimension"),
+    "question": _l("By question"),
+    "department": _l("By department"),
+    "service_level": _l("By service level"),
+    "staff": _l("By staff member"),
+}
+REPORT_ORDER = ("campaign", "dimension", "question", "department", "service_level", "staff")
+
+
+def percent(value):
+    return "" if value is None else f"{value * 100:.1f} %"
+
+
+def _fmt_percent(value):
+    return percent(value)
+
+
+# -- questionnaires -------------------------------------------------------------------------------
+class SurveyQuestionView(ScopedModelView):
+    datamodel = SQLAInterface(SurveyQuestion)
+    label_columns = SURVEY_LABELS
+    list_columns = ["questionnaire", "position", "code", "dimension", "staff_position", "text_zh", "min_score", "max_score"]
+    show_columns = add_columns = edit_columns = [
+        "questionnaire", "position", "code", "dimension", "staff_position", "text_zh", "text_zh_hant", "text_en",
+        "min_score", "max_score", "comment_allowed",
+    ]
+    search_columns = ["questionnaire", "code", "dimension", "text_zh"]
+    base_order = ("position", "asc")
+
+
+class QuestionnaireView(ScopedModelView):
+    datamodel = SQLAInterface(Questionnaire)
+    label_columns = SURVEY_LABELS
+    list_columns = ["code", "name", "active"]
+    add_columns = edit_columns = ["code", "name", "active"]
+    show_fieldsets = [(_l("Questionnaire"), {"fields": ["code", "name", "active"]}), AUDIT_FIELDSET]
+    search_columns = ["code", "name", "active"]
+    related_views = [SurveyQuestionView]
+    base_order = ("code", "asc")
+
+
+# -- invitations, results, rectification notes ------------------------------------------------------
+def survey_link(token):
+    """The public answer page of an invitation (backoffice/surveys/public.py: /survey/<token>)."""
+    if not token:
+        return ""
+    url = request.url_root.rstrip("/") + f"/survey/{token}"
+    return Markup('<a href="{0}" target="_blank" rel="noopener">{0}</a>').format(url)
+
+
+class SurveyInvitationView(ScopedModelView):
+    datamodel = SQLAInterface(SurveyInvitation)
+    label_columns = {**SURVEY_LABELS, "token": _l("Survey link")}
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["campaign", "client", "channel", "assignee", "stratum", "expires_at", "used_at", "ticket"]
+    show_columns = ["campaign", "client", "channel", "assignee", "stratum", "expires_at", "used_at", "ticket",
+                    "created_at", "token"]
+    search_columns = ["campaign", "client", "channel", "assignee", "used_at", "expires_at"]
+    formatters_columns = {"token": survey_link}
+    base_order = ("id", "asc")
+
+
+class SurveyResultView(ScopedModelView):
+    datamodel = SQLAInterface(SurveyResult)
+    label_columns = SURVEY_LABELS
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["campaign", "grouping", "label", "invited", "responded", "answers", "satisfied",
+                    "satisfaction_rate", "response_rate", "target"]
+    show_columns = list_columns + ["computed_at", "run_id"]
+    search_columns = ["campaign", "grouping", "label"]
+    formatters_columns = {"satisfaction_rate": _fmt_percent, "response_rate": _fmt_percent, "target": _fmt_percent}
+    base_order = ("id", "asc")
+
+
+class SurveyRectificationView(ScopedModelView):
+    """整改措施: a department head writes the measures of their department (scope: department)."""
+
+    datamodel = SQLAInterface(SurveyRectification)
+    label_columns = SURVEY_LABELS
+    list_columns = ["campaign", "department", "notes", "changed_by", "changed_on"]
+    add_columns = edit_columns = ["campaign", "department", "notes"]
+    show_fieldsets = [(_l("Rectification"), {"fields": ["campaign", "department", "notes"]}), AUDIT_FIELDSET]
+    search_columns = ["campaign", "department"]
+    base_order = ("changed_on", "desc")
+
+
+# -- campaigns ------------------------------------------------------------------------------------
+def launch_campaign(campaign, user):
+    """Start the sampling job of a draft campaign (or re-run one interrupted while sampling).
+
+    Returns the run; raises JobRefused (translated) when the campaign cannot be launched.
+    """
+    state = getattr(campaign.state, "value", campaign.state)
+    kind = getattr(campaign.kind, "value", campaign.kind)
+    if kind == "after_complaint":
+        raise JobRefused(_("An after-complaint campaign needs no launch: closed complaints invite their clients."))
+    if state not in ("draft", "sampling"):
+        raise JobRefused(_("Campaign %(name)s is %(state)s: it was launched already.",
+                           name=campaign.name, state=str(campaign.state)))
+    try:
+        return launch("surveys.sample", {"campaign": campaign.id}, user=user,
+                      dedupe_key=f"surveys:sample:{campaign.id}")
+    finally:
+        g.user = user  # an inline run (JOBS_SYNCHRONOUS) acts as the system user
+
+
+def launch_aggregation(campaign, user):
+    try:
+        return launch("surveys.aggregate", {"campaign": campaign.id}, user=user,
+                      dedupe_key=f"surveys:aggregate:{campaign.id}")
+    finally:
+        g.user = user
+
+
+def _fmt_summary(summary):
+    if not summary:
+        return ""
+    parts = [_("%(size)s clients sampled", size=summary.get("size", 0))]
+    if summary.get("population") is not None:
+        parts.append(_("of %(n)s active clients", n=summary["population"]))
+    if summary.get("strata"):
+        parts.append(_("%(n)s strata", n=len(summary["strata"])))
+    if summary.get("threshold"):
+        parts.append(_("threshold amount %(amount)s", amount=summary["threshold"]))
+    return "; ".join(parts)
+
+
+class SurveyCampaignView(ScopedModelView):
+    datamodel = SQLAInterface(SurveyCampaign)
+    label_columns = SURVEY_LABELS
+    list_columns = ["name", "kind", "period", "state", "deadline", "questionnaire", "department"]
+    add_columns = edit_columns = [
+        "name", "kind", "period", "questionnaire", "sample_ratio", "top_n", "deadline", "channel",
+        "target_rate", "department",
+    ]
+    show_fieldsets = [
+        (_l("Campaign"), {"fields": ["name", "kind", "period", "questionnaire", "state", "deadline", "channel", "department"]}),
+        (_l("Sample"), {"fields": ["sample_ratio", "top_n", "target_rate", "seed", "sample_summary"]}),
+        AUDIT_FIELDSET,
+    ]
+    search_columns = ["name", "kind", "period", "state", "deadline"]
+    formatters_columns = {"sample_summary": _fmt_summary, "sample_ratio": _fmt_percent, "target_rate": _fmt_percent}
+    related_views = [SurveyInvitationView, SurveyRectificationView]
+    base_order = ("id", "desc")
+    show_template = "surveys/campaign_show.html"
+
+    def pre_add(self, item):
+        item.state = CampaignState.draft
+        if item.department is None and item.department_id is None:
+            staff = staff_of(getattr(g, "user", None))
+            roles = {r.name for r in getattr(g.user, "roles", [])}
+            if staff is not None and "Admin" not in roles:
+                item.department = db.session.get(Department, staff.department_id)
+
+    @action("launch", _l("Launch"), _l("Draw the sample and create the invitations?"), "fa-play", multiple=False)
+    def launch(self, item):
+        item = item[0] if isinstance(item, list) else item
+        try:
+            run = launch_campaign(item, g.user)
+        except JobRefused as exc:
+            flash(str(exc), "warning")
+        else:
+            flash(_("Campaign %(name)s: sampling run #%(id)s is queued.", name=item.name, id=run.id), "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+    # ScopedModelView re-defines action/action_post (scope checks) without FAB's @expose, which
+    # drops their routes: expose them again here (FAB's own permission checks still apply).
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        return super().action_post()
+
+    # -- report ------------------------------------------------------------------------------------
+    def _campaign(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/report/<int:pk>")
+    @has_access
+    @permission_name("show")
+    def report(self, pk):
+        campaign = self._campaign(pk)
+        data = report_data(campaign)
+        can_recompute = self.appbuilder.sm.has_access("can_launch", self.class_permission_name)
+        can_export = self.appbuilder.sm.has_access("can_export", self.class_permission_name)
+        return self.render_template(
+            "surveys/report.html", campaign=campaign, data=data, percent=percent,
+            can_recompute=can_recompute, can_export=can_export,
+            title=_("Survey report: %(name)s", name=campaign.name),
+        )
+
+    @expose("/report/<int:pk>/csv")
+    @has_access
+    @permission_name("export")
+    def report_csv(self, pk):
+        campaign = self._campaign(pk)
+        data = report_data(campaign)
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([
+            _("Grouping"), _("Key"), _("Label"), _("Invited"), _("Responded"), _("Answers"),
+            _("Satisfied answers"), _("Satisfaction rate"), _("Response rate"), _("Target"), _("Target met"),
+        ])
+        for grouping in REPORT_ORDER:
+            for row in data["groups"].get(grouping, []):
+                met = row["meets_target"]
+                writer.writerow([neutralise(str(x)) for x in (
+                    GROUPING_LABELS[grouping], row["key"], row["label"], row["invited"], row["responded"],
+                    row["answers"], row["satisfied"],
+                    "" if row["satisfaction_rate"] is None else f"{row['satisfaction_rate']:.4f}",
+                    "" if row["response_rate"] is None else f"{row['response_rate']:.4f}",
+                    "" if row["target"] is None else f"{row['target']:.4f}",
+                    "" if met is None else (_("Yes") if met else _("No")),
+                )])
+        body = "\ufeff" + buf.getvalue()  # UTF-8 with BOM (SPEC §9)
+        return Response(
+            body.encode("utf-8"), mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="survey_report_{campaign.id}.csv"'},
+        )
+
+    @expose("/report/<int:pk>/recompute", methods=["POST"])
+    @has_access
+    @permission_name("launch")
+    def recompute(self, pk):
+        campaign = self._campaign(pk)
+        try:
+            run = launch_aggregation(campaign, g.user)
+        except JobRefused as exc:
+            flash(str(exc), "warning")
+        else:
+            flash(_("Figures of %(name)s: run #%(id)s is queued.", name=campaign.name, id=run.id), "success")
+        return redirect(url_for(f"{self.endpoint}.report", pk=campaign.id))
+
+
+def _label(grouping, row, questions, locale):
+    if grouping == "dimension":
+        try:
+            return str(QuestionDimension(row.key).label)
+        except ValueError:
+            return row.label
+    if grouping == "service_level":
+        try:
+            return str(ServiceLevel(row.key).label)
+        except ValueError:
+            return _("No service level")
+    if grouping == "question" and row.key in questions:
+        return questions[row.key].text(locale)
+    if grouping == "campaign":
+        return _("Whole campaign")
+    return row.label
+
+
+def report_data(campaign):
+    """The stored figures, comments and rectification notes of a campaign, ready to show."""
+    locale = str(get_locale() or "zh")
+    questions = {
+        q.code: q for q in db.session.execute(
+            sa.select(SurveyQuestion).where(SurveyQuestion.questionnaire_id == campaign.questionnaire_id)
+        ).scalars()
+    }
+    rows = db.session.execute(
+        sa.select(SurveyResult).where(SurveyResult.campaign_id == campaign.id).order_by(SurveyResult.id)
+    ).scalars().all()
+    groups = {}
+    computed_at = None
+    for r in rows:
+        computed_at = r.computed_at
+        groups.setdefault(r.grouping, []).append({
+            "key": r.key, "label": _label(r.grouping, r, questions, locale), "invited": r.invited,
+            "responded": r.responded, "answers": r.answers, "satisfied": r.satisfied,
+            "satisfaction_rate": r.satisfaction_rate, "response_rate": r.response_rate, "target": r.target,
+            "meets_target": r.meets_target,
+        })
+    # Comments: in the user's scope (answers follow their client, SPEC §1), newest first.
+    q = (
+        sa.select(SurveyAnswer.comment, SurveyAnswer.score, SurveyAnswer.answered_at, SurveyQuestion.code)
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(SurveyInvitation.campaign_id == campaign.id, SurveyAnswer.comment.is_not(None), SurveyAnswer.comment != "")
+        .order_by(SurveyAnswer.answered_at.desc())
+        .limit(200)
+    )
+    clause = scope_clause(SurveyAnswer)
+    if clause is not None:
+        q = q.where(clause)
+    comments = [
+        {"comment": c, "score": s, "at": at, "question": questions[code].text(locale) if code in questions else code}
+        for c, s, at, code in db.session.execute(q)
+    ]
+    notes = db.session.execute(
+        sa.select(SurveyRectification).where(SurveyRectification.campaign_id == campaign.id)
+        .order_by(SurveyRectification.department_id)
+    ).scalars().all()
+    return {"groups": groups, "computed_at": computed_at, "comments": comments, "notes": notes,
+            "grouping_labels": GROUPING_LABELS, "order": REPORT_ORDER}
+
+
+def staff_ratings(staff_id):
+    """Clients' ratings of one staff member per campaign (shown on the staff page, SPEC §6/§7)."""
+    rows = db.session.execute(
+        sa.select(SurveyResult, SurveyCampaign)
+        .join(SurveyCampaign, SurveyCampaign.id == SurveyResult.campaign_id)
+        .where(SurveyResult.grouping == "staff", SurveyResult.key == str(staff_id))
+        .order_by(SurveyCampaign.deadline.desc(), SurveyCampaign.id.desc())
+    ).all()
+    return [
+        {"campaign": c.name, "period": c.period, "answers": r.answers, "satisfied": r.satisfied,
+         "rate": percent(r.satisfaction_rate), "target": percent(r.target), "meets": r.meets_target}
+        for r, c in rows
+    ]
+
+
+# -- REST API ---------------------------------------------------------------------------------------
+class QuestionnaireApi(ScopedApi):
+    resource_name = "questionnaire"
+    datamodel = SQLAInterface(Questionnaire)
+    list_columns = show_columns = ["id", "code", "name", "active"]
+    add_columns = edit_columns = ["code", "name", "active"]
+
+
+class SurveyQuestionApi(ScopedApi):
+    resource_name = "survey_question"
+    datamodel = SQLAInterface(SurveyQuestion)
+    list_columns = show_columns = [
+        "id", "questionnaire.id", "code", "position", "dimension", "staff_position", "text_zh", "text_zh_hant",
+        "text_en", "min_score", "max_score", "comment_allowed",
+    ]
+    add_columns = edit_columns = [
+        "questionnaire", "code", "position", "dimension", "staff_position", "text_zh", "text_zh_hant", "text_en",
+        "min_score", "max_score", "comment_allowed",
+    ]
+
+
+class SurveyCampaignApi(ScopedApi):
+    resource_name = "survey_campaign"
+    datamodel = SQLAInterface(SurveyCampaign)
+    list_columns = show_columns = [
+        "id", "name", "kind", "period", "questionnaire.id", "sample_ratio", "top_n", "deadline", "seed", "state",
+        "target_rate", "channel", "department.id",
+    ]
+    add_columns = edit_columns = [
+        "name", "kind", "period", "questionnaire", "sample_ratio", "top_n", "deadline", "channel", "target_rate",
+        "department",
+    ]
+
+    def pre_add(self, item):
+        item.state = CampaignState.draft
+        super().pre_add(item)
+
+
+class SurveyInvitationApi(ScopedApi):
+    resource_name = "survey_invitation"
+    datamodel = SQLAInterface(SurveyInvitation)
+    include_route_methods = {"get", "get_list", "info", "export_csv"}
+    list_columns = show_columns = [
+        "id", "campaign.id", "client.id", "channel", "assignee.id", "stratum", "expires_at", "used_at", "ticket.id",
+    ]
+
+
+class SurveyResultApi(ScopedApi):
+    resource_name = "survey_result"
+    datamodel = SQLAInterface(SurveyResult)
+    include_route_methods = {"get", "get_list", "info", "export_csv"}
+    list_columns = show_columns = [
+        "id", "campaign.id", "grouping", "key", "label", "invited", "responded", "answers", "satisfied",
+        "satisfaction_rate", "response_rate", "target", "computed_at",
+    ]
+
+
+class SurveyRectificationApi(ScopedApi):
+    resource_name = "survey_rectification"
+    datamodel = SQLAInterface(SurveyRectification)
+    list_columns = show_columns = ["id", "campaign.id", "department.id", "notes"]
+    add_columns = edit_columns = ["campaign", "department", "notes"]
