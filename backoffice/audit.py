@@ -311,11 +311,17 @@ def history_of(table_name, record_id):
         record_id = int(record_id)  # the show route hands the key over as text
     except (TypeError, ValueError):
         return []
-    return db.session.execute(
+    rows = db.session.execute(
         sa.select(ChangeLog)
         .where(ChangeLog.table_name == table_name, ChangeLog.record_id == record_id)
         .order_by(ChangeLog.at.desc(), ChangeLog.id.desc())
     ).scalars().all()
+    # SQLite may hand a deleted record's id to a new one: what precedes the newest "create"
+    # belongs to the earlier record.
+    for i, row in enumerate(rows):
+        if row.action == "create":
+            return rows[: i + 1]
+    return rows
 
 
 def field_label(field):

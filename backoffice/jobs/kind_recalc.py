@@ -33,7 +33,7 @@ def annual_tier(ctx):
 @job("recalc.scale", queue="recalc", timeout=3 * 3600, label=_l("Business scale recalculation"))
 def scale(ctx):
     summary = _run(ctx, "business_scale")
-    if not summary.get("history_only"):
+    if not summary.get("history_only") and ctx.params.get("follow_up", True):
         summary["service_level_run"] = _follow_with_service_level(ctx.params["period"])
     return summary
 

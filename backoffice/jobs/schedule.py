@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 from redis.exceptions import RedisError
 from rq.job import Job
 
@@ -83,15 +83,17 @@ def fire(name, at_iso):
     from backoffice.cli import act_as_system
     from backoffice.jobs.runs import JobRefused, launch
     from backoffice.jobs.worker import worker_app
+    from backoffice.recalc.plan import dedupe_key
 
     entry = next(e for e in PERIODIC if e.name == name)
     at = dt.datetime.fromisoformat(at_iso)
     params = entry.params(at)
-    app = worker_app()
+    app = current_app._get_current_object() if has_app_context() else worker_app()
     with app.app_context():
         user = act_as_system()
         try:
-            run = launch(entry.kind, params, user=user, dedupe_key=f"{entry.kind}:{params.get('scheme')}:{params['period']}")
+            # The same key as a manual launch of this scheme and period, so the two never overlap.
+            run = launch(entry.kind, params, user=user, dedupe_key=dedupe_key(params["scheme"], params["period"]))
         except JobRefused as exc:
             return {"skipped": str(exc)}
         ensure_scheduled()

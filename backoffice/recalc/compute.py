@@ -78,24 +78,37 @@ def drop_result_table(conn):
         conn.execute(sa.text("DROP TABLE IF EXISTS temp.recalc_result"))
 
 
-def fill_result_table(conn, rows):
-    """Write (client_id, score, rank, pool_size, tier_id, fmt_code) rows, numbered by client id."""
-    rows = sorted(rows, key=lambda r: r[0])
-    numbered = [(i, *row) for i, row in enumerate(rows, start=1)]
+def fill_result_table(conn, rows, ordered=False):
+    """Write (client_id, score, rank, pool_size, tier_id, fmt_code) rows, numbered by client id.
+
+    ``ordered``: the rows already come by ascending client id (a generator is then streamed
+    into the table without being held in memory)."""
+    if not ordered:
+        rows = sorted(rows, key=lambda r: r[0])
+    numbered = ((i, *row) for i, row in enumerate(rows, start=1))
+    count = 0
     if is_postgresql(conn):
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY recalc_result ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
             for row in numbered:
                 copy.write_row(row)
+                count += 1
         cursor.close()
     else:
         stmt = sa.text(
             f"INSERT INTO recalc_result ({', '.join(RESULT_COLUMNS)}) "
             f"VALUES ({', '.join(':' + c for c in RESULT_COLUMNS)})"
         )
-        for start in range(0, len(numbered), 5000):
-            conn.execute(stmt, [dict(zip(RESULT_COLUMNS, r)) for r in numbered[start:start + 5000]])
-    return len(numbered)
+        chunk = []
+        for row in numbered:
+            chunk.append(dict(zip(RESULT_COLUMNS, row)))
+            if len(chunk) == 5000:
+                conn.execute(stmt, chunk)
+                count, chunk = count + len(chunk), []
+        if chunk:
+            conn.execute(stmt, chunk)
+            count += len(chunk)
+    return count
 
 
 def read_result_table(conn):
@@ -209,14 +222,16 @@ def python_key_account(conn, target):
 
 def python_service_level(conn, target):
     """SPEC §3.3 through ``rules.service_level.default_service_level`` from the client's latest scale."""
-    rows = conn.execute(sa.text("SELECT c.id, c.scale FROM client c WHERE c.status = 'active'")).all()
-    return [
+    rows = conn.execute(sa.text("SELECT c.id, c.scale FROM client c WHERE c.status = 'active' ORDER BY c.id")).all()
+    tier_of = {scale: target.tier_by_code(default_service_level(scale)) for scale in (1, 2, 3)}
+    return (
         (cid, None if scale is None else str(scale), None, None,
-         target.tier_by_code(default_service_level(scale)) if scale is not None else None, None)
+         None if scale is None else tier_of.get(scale, target.tier_by_code(default_service_level(scale))), None)
         for cid, scale in rows
-    ]
+    )
 
 
+ORDERED = {"service_level"}  # python paths that yield rows by client id
 PYTHON = {
     "business_scale": python_scale,
     "annual_amount": python_annual,
@@ -309,7 +324,7 @@ def compute(conn, target, method=None):
             raise ValueError(f"no SQL computation for {target.kind} on {conn.dialect.name}")
         rows = SQL[target.kind](conn, target)
     else:
-        rows = fill_result_table(conn, PYTHON[target.kind](conn, target))
+        rows = fill_result_table(conn, PYTHON[target.kind](conn, target), ordered=target.kind in ORDERED)
     if is_postgresql(conn):  # temporary tables are never auto-analysed: give the planner real counts
         conn.execute(sa.text("ANALYZE recalc_result"))
     return rows, method

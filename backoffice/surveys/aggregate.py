@@ -101,7 +101,7 @@ def compute(session, campaign):
             campaign_target(kind, getattr(q.dimension, "value", q.dimension) if q else None))
 
     # Per department and service level of the client (invited counted the same way).
-    dept_names = dict(session.execute(sa.select(Department.id, Department.name)).tuples().all())
+    dept_names = {k: v for k, v in session.execute(sa.select(Department.id, Department.name))}
     inv_dept = _invited(session, cid, C.department_id)
     ans_dept = {k: r for k, *r in _answer_figures(session, cid, C.department_id, join_client=True)}
     for k in sorted(set(inv_dept) | set(ans_dept), key=lambda v: (v is None, v)):
@@ -115,7 +115,7 @@ def compute(session, campaign):
             inv_level.get(k, 0), *ans_level.get(k, (0, 0, 0)), campaign_target(kind))
 
     # Per staff member rated (the staff of the role serving the client when answering).
-    staff_names = dict(session.execute(sa.select(Staff.id, Staff.name)).tuples().all())
+    staff_names = {k: v for k, v in session.execute(sa.select(Staff.id, Staff.name))}
     for sid, resp, ans, sat in _answer_figures(session, cid, A.staff_id):
         if sid is None:
             continue

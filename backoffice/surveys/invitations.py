@@ -40,9 +40,10 @@ def invitation_rows(campaign, members: Sequence, start: int, desk_ids: Sequence,
     expires = expiry(campaign.deadline)
     created = created or now()
     assignees = round_robin(members, desk_ids, start) if channel == "phone" else [None] * len(members)
+    campaign_id = campaign.id
     return [
         {
-            "campaign_id": campaign.id,
+            "campaign_id": campaign_id,
             "client_id": client_id,
             "token": new_token(),
             "channel": channel,
@@ -58,18 +59,39 @@ def invitation_rows(campaign, members: Sequence, start: int, desk_ids: Sequence,
 def insert_ignore(session, rows: Iterable[dict]) -> int:
     """Bulk insert; rows that would duplicate a (campaign, client) or a ticket are skipped.
 
-    Returns the number of rows actually inserted.
+    Returns the number of rows actually inserted. On PostgreSQL the batch goes as one
+    ``INSERT ... SELECT FROM unnest(<one array per column>)`` (a column equal over the batch is
+    one value): a short statement whatever the
+    batch size (a multi-row VALUES list costs more to build and parse than to write) whose
+    rowcount is exact. On SQLite an executemany, whose rowcount sums the inserted rows.
     """
     rows = list(rows)
     if not rows:
         return 0
     table = SurveyInvitation.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        columns = list(rows[0])
+        params, select, arrays = {}, [], []
+        for c in columns:
+            sql_type = table.c[c].type.compile(dialect=dialect)
+            values = [r[c] for r in rows]
+            if all(v == values[0] for v in values):  # the same for the whole batch: one value
+                params[c] = values[0]
+                select.append(f"CAST(:{c} AS {sql_type})")
+            else:
+                params[c] = values
+                arrays.append(f"CAST(:{c} AS {sql_type}[])")
+                select.append(f"u.c{len(arrays)}")
+        names = ", ".join(f"c{i + 1}" for i in range(len(arrays)))
+        source = f" FROM unnest({', '.join(arrays)}) AS u({names})" if arrays else ""
+        statement = sa.text(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(select)}{source} "
+            "ON CONFLICT DO NOTHING"
+        )
+        return session.execute(statement, params).rowcount
+    if dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the product runs on PostgreSQL and SQLite only
-        raise RuntimeError(f"unsupported database {dialect}")
-    result = session.execute(insert(table).on_conflict_do_nothing(), rows)
-    return max(result.rowcount or 0, 0)
+
+        return max(session.execute(insert(table).on_conflict_do_nothing(), rows).rowcount or 0, 0)
+    raise RuntimeError(f"unsupported database {dialect.name}")  # pragma: no cover - PostgreSQL and SQLite only

@@ -17,14 +17,24 @@ def _kind(campaign):
 
 def strata_of_active_clients(session) -> dict:
     """{stratum key: [client ids]} of the active clients (business format × region × service level)."""
+    # The codes as plain strings (no enum conversion per row) and one key per distinct
+    # combination: this reads every active client, a million of them at full size.
     q = (
-        sa.select(Client.id, BusinessFormat.code, Client.region_class, Client.service_level)
+        sa.select(
+            Client.id, BusinessFormat.code, sa.type_coerce(Client.region_class, sa.String),
+            sa.type_coerce(Client.service_level, sa.String),
+        )
         .join(BusinessFormat, BusinessFormat.id == Client.business_format_id)
         .where(Client.status == ClientStatus.active)
     )
-    strata = {}
+    strata, keys = {}, {}
     for cid, fmt, region, level in session.execute(q):
-        strata.setdefault(rules.stratum_key(fmt, region, level), []).append(cid)
+        combo = (fmt, region, level)
+        key = keys.get(combo)
+        if key is None:
+            key = keys[combo] = rules.stratum_key(fmt, region, level)
+            strata[key] = []
+        strata[key].append(cid)
     return strata
 
 

@@ -318,6 +318,16 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
                 column = table.columns.get(name)
                 if column is not None and column.nullable:
                     field.allow_none = True
+        # FAB names a nested schema "<Api>.<method>.<Model>", so two relations to one model
+        # (tier / override_tier, receiver / responsible_staff) collide in the OpenAPI spec and
+        # apispec warns "Multiple schemas resolved to the name ...". Name them by relation.
+        for schema in (self.list_model_schema, self.show_model_schema):
+            for name, field in (getattr(schema, "fields", None) or {}).items():
+                nested = getattr(field, "nested", None)
+                meta = getattr(type(nested), "Meta", None) if nested is not None else None
+                parent = getattr(meta, "parent_schema_name", None)
+                if parent and not parent.endswith(f".{name}"):
+                    meta.parent_schema_name = f"{parent}.{name}"
 
     def response_422(self, message=None):
         # marshmallow's English field errors in the user's language (views/api_messages.py)

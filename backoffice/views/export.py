@@ -276,6 +276,8 @@ def _partitions(result, selected, batch_size):
     if not rows:
         return
     yield rows
+    if len(rows) < batch_size or result.closed:  # all read: SQLAlchemy has closed the cursor
+        return
     while True:
         rows = cursor.fetchmany(batch_size)
         if not rows:

@@ -1,7 +1,7 @@
 """surveys
 
 Revision ID: 0006_surveys
-Revises: 0002_job_heartbeat
+Revises: 0004_audit
 Create Date: 2026-11-23 12:03:18.670116
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_surveys'
-down_revision = '0002_job_heartbeat'
+down_revision = '0004_audit'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """ticket number counter: one row per registration day (GD + yyyymmdd + daily sequence)
 
 Revision ID: 0007_core
-Revises: 0002_job_heartbeat
+Revises: 0006_surveys
 Create Date: 2026-11-23 12:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_core'
-down_revision = '0002_job_heartbeat'
+down_revision = '0006_surveys'
 branch_labels = None
 depends_on = None
 

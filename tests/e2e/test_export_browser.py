@@ -28,7 +28,6 @@ def test_filtered_client_list_downloads_as_csv(e2e_app, live_server, page, artif
 
     from backoffice import models as m
     from backoffice.extensions import db
-    from backoffice.security.scope import department_subtree  # noqa: F401  (scope: D1 subtree)
 
     with e2e_app.app_context():
         d1 = e2e_app.world["departments"]["D1"]

@@ -272,10 +272,13 @@ def test_launch_runs_the_recalculation_in_process(app, login, new_runs, synchron
     require_recalc_kind(app)
     r = login("t_head1").post("/jobrunview/launch", data={"scheme": "SCALE", "period": last_complete_quarter()},
                               follow_redirects=True)
-    [pk] = new_runs()
+    # The scale run, then the service-level run it launches for the same quarter (recalc engine).
+    pk, follow_up = new_runs()
     run = get_run(app, pk)
     assert run["state"] == JobState.finished, run["error"]
     assert run["progress_total"] > 0 and run["progress_done"] == run["progress_total"]
+    assert run["summary"]["service_level_run"] == follow_up
+    assert get_run(app, follow_up)["state"] == JobState.finished
     page = r.get_data(as_text=True)
     assert zh(app, "Run #%(id)s (%(job)s %(params)s) is queued; without a job queue it runs inside this "
                    "application.", id=pk, job=_kind_label(app, "recalc.scale"),

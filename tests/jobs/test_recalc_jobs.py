@@ -229,6 +229,14 @@ def test_a_manual_override_survives_recalculation(isolated, start_worker):
     with app.app_context():  # the year 2026 is not over (the plan refuses it): computed directly
         summary = recalculate("ANNUAL", "2026", expected_kind="annual_amount")
         assert summary["overrides_kept"] == 1 and summary["tiers"] == {"D": 6}
+    # key accounts (SPEC §3.4): C has the development-potential flag, E is named one by hand
+    set_override(app, ids["E"], "KEY", "KEY", "集团战略客户")
+    with app.app_context():
+        db.session.execute(sa.text("UPDATE client SET development_potential = true WHERE id = :c"), {"c": ids["C"]})
+        db.session.commit()
+        summary = recalculate("KEY", "2026", expected_kind="key_account")
+        assert summary["tiers"] == {"KEY": 1, "None": 5} and summary["overrides_kept"] == 1
+    assert {c: k for c, *_x, k in snapshot(app, "RW-")["clients"] if k} == {"RW-C": True, "RW-E": True}
     run_id = launch_plan(app, "SCALE", Q3)  # and once more: the override is still there
     finish_scale_run(app, run_id, worker)
     assert run_row(app, run_id)["summary"]["overrides_kept"] == 0  # SCALE itself has no override
@@ -236,12 +244,12 @@ def test_a_manual_override_survives_recalculation(isolated, start_worker):
     tiers = {(code, scheme): row for code, scheme, *row in snap["tiers"]}
     clients = {code: row for code, *row in snap["clients"]}
     assert tiers[("RW-E", "SERVICE")][:3] == ["C", "A", "A"]  # computed C, override A, effective A
-    assert clients["RW-E"] == [3, "CZ3", "A", False]
+    assert clients["RW-E"] == [3, "CZ3", "A", True]  # level A by override; key account by hand
     assert tiers[("RW-D", "ANNUAL")][:3] == ["D", "B", "B"]
     with app.app_context():
         row = db.session.execute(sa.text(
-            "SELECT override_reason FROM client_tier WHERE client_id = :c AND override_tier_id IS NOT NULL"),
-            {"c": ids["E"]}).scalar_one()
+            "SELECT override_reason FROM client_tier WHERE client_id = :c AND scheme_id = :s"),
+            {"c": ids["E"], "s": _ids(app)["scheme"]["SERVICE"]}).scalar_one()
         assert row == "重点扶持"
 
 
@@ -370,14 +378,15 @@ def test_sql_fast_path_equals_the_rule_functions_on_random_data_with_ties(isolat
 
 # -- launch planning ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("scheme, period, message", [
-    ("SCALE", "2026Q5", "is not a quarter"),
-    ("SCALE", "2025", "is not a quarter"),
-    ("ANNUAL", "2026Q1", "is not a year"),
-    ("SCALE", "2026Q4", "has not ended yet"),
-    ("ANNUAL", "2026", "has not ended yet"),
-    ("NOPE", "2025", "There is no tier scheme NOPE"),
+    ("SCALE", "2026Q5", "is not a quarter|不是季度"),
+    ("SCALE", "2025", "is not a quarter|不是季度"),
+    ("ANNUAL", "2026Q1", "is not a year|不是年份"),
+    ("SCALE", "2026Q4", "has not ended yet|尚未结束"),
+    ("ANNUAL", "2026", "has not ended yet|尚未结束"),
+    ("NOPE", "2025", "There is no tier scheme NOPE|不存在分级方案 NOPE"),
 ])
 def test_plan_refuses_bad_launches(job_app, scheme, period, message):
+    """The refusal is translated (Simplified Chinese by default, SPEC §10; English msgids)."""
     from backoffice.jobs import JobRefused
     from backoffice.recalc.plan import plan_recalc
 
@@ -398,11 +407,11 @@ def test_plan_of_a_complete_period(job_app):
         assert plan.label.endswith("2026Q3")
         assert plan_recalc("KEY", "2025", today=dt.date(2026, 1, 1)).kind == "recalc.key_account"
         assert plan_recalc("SERVICE", "2026Q3", today=dt.date(2026, 10, 1)).kind == "recalc.service_level"
-        with pytest.raises(JobRefused, match="has not ended"):
+        with pytest.raises(JobRefused, match="has not ended|尚未结束"):
             plan_recalc("SCALE", "2026Q3", today=dt.date(2026, 9, 30))
         db.session.execute(sa.text("UPDATE tier_scheme SET active = false WHERE code = 'KEY'"))
         try:
-            with pytest.raises(JobRefused, match="inactive"):
+            with pytest.raises(JobRefused, match="inactive|已停用"):
                 plan_recalc("KEY", "2025", today=dt.date(2026, 1, 1))
         finally:
             db.session.execute(sa.text("UPDATE tier_scheme SET active = true WHERE code = 'KEY'"))

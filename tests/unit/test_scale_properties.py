@@ -32,7 +32,7 @@ def pools(draw, min_size=1, max_size=60):
     return [(i, draw(FORMATS), draw(SMALL_QTY), draw(SMALL_AMOUNT)) for i in range(n)]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=400, unique=True))
 def test_band_counts_follow_the_rule_for_distinct_scores(quantities):
     n = len(quantities)
@@ -56,7 +56,7 @@ def test_band_size_is_round_half_up_of_a_fifth(n):
     assert 2 * band_size(n) <= max(n, 1)  # the two ends never overlap
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(pools())
 def test_equal_scores_share_a_code_and_better_scores_never_get_worse_codes(rows):
     result = scale_codes(rows)
@@ -72,7 +72,7 @@ def test_equal_scores_share_a_code_and_better_scores_never_get_worse_codes(rows)
                 assert sa_.code <= sb.code and sa_.rank < sb.rank
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(pools(), pools(min_size=0))
 def test_clients_of_another_format_never_change_a_formats_codes(rows, others):
     mine = [(("z", cid), "Z", q, v) for cid, _f, q, v in rows]
@@ -82,7 +82,7 @@ def test_clients_of_another_format_never_change_a_formats_codes(rows, others):
     assert {cid: together[cid] for cid in alone} == alone
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(pools(), st.randoms(use_true_random=False))
 def test_the_order_of_rows_and_split_purchases_do_not_matter(rows, rnd):
     expected = scale_codes(rows)
@@ -98,6 +98,7 @@ def test_the_order_of_rows_and_split_purchases_do_not_matter(rows, rnd):
     assert scale_codes(split) == expected
 
 
+@settings(deadline=None)
 @given(pools())
 def test_scores_are_the_exact_formula(rows):
     result = scale_codes(rows)

@@ -1,0 +1,65 @@
+"""Periodic launches on RQ's scheduler (SPEC §8): placed once, fired into a normal job run."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from backoffice.jobs import schedule
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_firing_times_and_periods():
+    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+    assert schedule._next_quarter_start(now) == dt.datetime(2027, 1, 1, 2, 0, tzinfo=SHANGHAI)
+    assert schedule._next_quarter_start(now.replace(month=2)) == dt.datetime(2026, 4, 1, 2, 0, tzinfo=SHANGHAI)
+    assert schedule._next_year_start(now) == dt.datetime(2027, 1, 1, 3, 0, tzinfo=SHANGHAI)
+    # Fired on 1 January: the previous quarter is Q4 of last year; on 1 April, Q1.
+    assert schedule._previous_quarter(dt.datetime(2027, 1, 1, 2, tzinfo=SHANGHAI)) == "2026Q4"
+    assert schedule._previous_quarter(dt.datetime(2026, 4, 1, 2, tzinfo=SHANGHAI)) == "2026Q1"
+
+
+def test_each_firing_is_placed_once_however_many_workers_ask(job_app):
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from backoffice.jobs.connection import redis_connection
+
+    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+    with job_app.app_context():
+        first = schedule.ensure_scheduled(now)
+        again = schedule.ensure_scheduled(now)
+        registry = ScheduledJobRegistry(queue=Queue("default", connection=redis_connection()))
+        ids = set(registry.get_job_ids())
+    assert sorted(first) == ["sched-scale-quarterly-202701010200", "sched-tier-yearly-202701010300"]
+    assert again == []
+    assert set(first) <= ids
+
+
+def test_a_firing_launches_the_run_a_person_would_launch(job_app):
+    from backoffice.extensions import db
+    from backoffice.jobs import JobRefused
+    from backoffice.models import JobRun
+    from backoffice.recalc.plan import plan_recalc
+
+    at = dt.datetime(2026, 10, 1, 2, 0, tzinfo=SHANGHAI)
+    with job_app.app_context():
+        out = schedule.fire("scale-quarterly", at.isoformat())
+        run = db.session.get(JobRun, out["run"])
+        assert (run.kind, run.params) == ("recalc.scale", {"scheme": "SCALE", "period": "2026Q3"})
+        assert run.launched_by.username == "system"
+        # A manual launch of the same scheme and period is refused while it waits.
+        plan = plan_recalc("SCALE", "2026Q3")
+        assert plan.dedupe_key == run.dedupe_key
+        try:
+            from backoffice.jobs import launch
+
+            launch(plan.kind, plan.params, dedupe_key=plan.dedupe_key)
+            raise AssertionError("a second launch of SCALE 2026Q3 was accepted")
+        except JobRefused:
+            pass
+        from backoffice.jobs import cancel
+
+        cancel(run)
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(JobRun).where(JobRun.dedupe_key == run.dedupe_key))
+    assert n == 1
