@@ -29,10 +29,8 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, fresh_database, log  # noqa: E402
 PASSWORD = "Bench-pass-2026"
 TARGETS = {"throughput": 0.40, "ttfb_s": 1.0, "memory_mb": 100}
 
@@ -61,25 +59,6 @@ COPY (
   ORDER BY c.code, c.id
 ) TO STDOUT WITH CSV
 """
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def fresh_database():
-    import psycopg
-
-    name = f"bo_bench_export_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-
-    def drop():
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
 
 
 def build(url, n):
@@ -185,7 +164,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    url, drop = fresh_database()
+    url, drop = fresh_database("bo_bench_export", sqlalchemy_url=False)
     server = None
     try:
         sa_url = build(url, args.clients)

@@ -32,31 +32,10 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, log, vacuum  # noqa: E402
 TARGET = 5.0
 HEADER = "客户编码,月份,数量（条）,金额（元）,利润（元）"
-
-
-def fresh_database():
-    import psycopg
-
-    name = f"bo_bench_import_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-
-    def drop():
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
-
-
-def log(msg):
-    print(msg, flush=True)
 
 
 def build_clients(db, sa, n_clients, prefix):
@@ -101,12 +80,6 @@ def make_copy_text(n, prefix, ids, user_id):
         out.write(f"{ids[code]}\t2025-{month:02d}-01\t{qty}\t{fen // 100}.{fen % 100:02d}\t\\N\t"
                   f"2026-01-01 00:00:00\t2026-01-01 00:00:00\t{user_id}\t{user_id}\n")
     return out.getvalue()
-
-
-def vacuum(db, sa, *tables):
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for t in tables:
-            conn.execute(sa.text(f"VACUUM ANALYZE {t}"))
 
 
 def run_reference(db, sa, text, foreign_keys=False):
@@ -155,7 +128,7 @@ def main():
     drop = None
     url = os.environ.get("DATABASE_URL")
     if not url:
-        url, drop = fresh_database()
+        url, drop = fresh_database("bo_bench_import")
     os.environ.setdefault("BACKOFFICE_INSTANCE", str(Path("/tmp") / f"bo-bench-import-{os.getpid()}"))
     try:
         import sqlalchemy as sa

@@ -25,41 +25,12 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, log, timed, vacuum  # noqa: E402
 PERIOD = "2026Q2"
 MONTHS = ("2026-04-01", "2026-05-01", "2026-06-01")
 SUBSET = 20000
 TARGETS = {"A/B": 3.0, "C/A": 30.0, "peak_mb": 500}
-
-
-def fresh_database():
-    import psycopg
-
-    name = f"bo_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-
-    def drop():
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def timed(label, fn):
-    t0 = time.perf_counter()
-    out = fn()
-    elapsed = time.perf_counter() - t0
-    log(f"  {label}: {elapsed:.2f} s")
-    return elapsed, out
 
 
 def build_data(db, sa, n):
@@ -88,12 +59,6 @@ def build_data(db, sa, n):
         FROM client c CROSS JOIN unnest(ARRAY{list(MONTHS)}) AS m
         WHERE c.code LIKE 'BN%' AND c.id % 11 <> 0"""), {"u": user.id})
     s.commit()
-
-
-def vacuum(db, sa, *tables):
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for t in tables:
-            conn.execute(sa.text(f"VACUUM ANALYZE {t}"))
 
 
 def reset_results(db, sa):

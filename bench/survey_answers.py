@@ -22,30 +22,9 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, log  # noqa: E402
 QUESTIONS = ("SUPPLY", "PRICE", "SERVICE", "NEEDS", "STAFF_CM", "STAFF_MM", "STAFF_PO", "STAFF_DL")
-
-
-def fresh_database():
-    import psycopg
-
-    name = f"bo_bench_answers_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-
-    def drop():
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
-
-
-def log(msg):
-    print(msg, flush=True)
 
 
 def build(db, sa, n_clients):
@@ -90,7 +69,7 @@ def main():
     parser.add_argument("--answers", type=int, default=100_000)
     args = parser.parse_args()
     n_clients = max(1, args.answers // len(QUESTIONS))
-    url, drop = fresh_database()
+    url, drop = fresh_database("bo_bench_answers")
     os.environ.setdefault("BACKOFFICE_INSTANCE", f"/tmp/bo-bench-{os.getpid()}")
     try:
         import sqlalchemy as sa

@@ -31,46 +31,11 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, log, timed, vacuum  # noqa: E402
 SAMPLED = 50_000
 TARGETS = {"A1/B1": 3.0, "A2/B2": 2.0}
 N_STAFF = 40
-
-
-def fresh_database():
-    import psycopg
-
-    name = f"bo_bench_surveys_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-
-    def drop():
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def timed(label, fn):
-    t0 = time.perf_counter()
-    out = fn()
-    elapsed = time.perf_counter() - t0
-    log(f"  {label}: {elapsed:.2f} s")
-    return elapsed, out
-
-
-def vacuum(db, sa, *tables):
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for t in tables:
-            conn.execute(sa.text(f"VACUUM ANALYZE {t}"))
 
 
 def build_clients(db, sa, n):
@@ -237,7 +202,7 @@ def main():
     if args.sampled > n:
         raise SystemExit("--sampled cannot exceed --clients")
 
-    url, drop = (os.environ["DATABASE_URL"], None) if os.environ.get("DATABASE_URL") else fresh_database()
+    url, drop = (os.environ["DATABASE_URL"], None) if os.environ.get("DATABASE_URL") else fresh_database("bo_bench_surveys")
     os.environ.setdefault("BACKOFFICE_INSTANCE", "/tmp/backoffice-bench")
     import sqlalchemy as sa
 

@@ -26,6 +26,26 @@ class Validated:
         """Recompute stored values derived from other columns; called before every flush."""
 
 
+def code_in_use(cls, values, item=None, field="code"):
+    """The stripped value of ``field`` when another row of ``cls`` already has it, else None.
+
+    For models that want a message naming the record type ("Client code W001 is already in
+    use."); ``views.base.unique_errors`` covers every other unique column generically.
+    """
+    import sqlalchemy as sa
+
+    from backoffice.extensions import db
+
+    value = (values.get(field) or "").strip()
+    if not value:
+        return None
+    column = getattr(cls, field)
+    q = sa.select(cls.id).where(column == value)
+    if item is not None and item.id is not None:
+        q = q.where(cls.id != item.id)
+    return value if db.session.execute(q).first() else None
+
+
 def non_negative(values, fields, errors):
     from flask_babel import gettext as _
 

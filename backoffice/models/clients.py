@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import AuditMixin, Model, Validated, non_negative
+from .base import AuditMixin, Model, Validated, code_in_use, non_negative
 from .choices import (
     ClientCategory,
     ClientQuality,
@@ -92,16 +92,10 @@ class Client(Validated, AuditMixin, Model):
 
     @classmethod
     def business_errors(cls, values, item=None):
-        from backoffice.extensions import db
-
         errors = {}
-        code = (values.get("code") or "").strip()
+        code = code_in_use(cls, values, item)
         if code:
-            q = sa.select(cls.id).where(cls.code == code)
-            if item is not None and item.id is not None:
-                q = q.where(cls.id != item.id)
-            if db.session.execute(q).first():
-                errors["code"] = _("Client code %(code)s is already in use.", code=code)
+            errors["code"] = _("Client code %(code)s is already in use.", code=code)
         mt = values.get("market_type")
         if mt is not None and str(getattr(mt, "value", mt)) not in {"C", "X"}:
             errors["market_type"] = _("Market type must be C (urban) or X (rural).")

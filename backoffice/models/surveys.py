@@ -15,7 +15,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import AuditMixin, Model, Validated
+from .base import AuditMixin, Model, Validated, code_in_use
 from .choices import (
     CampaignState,
     InvitationChannel,
@@ -56,16 +56,10 @@ class Questionnaire(Validated, AuditMixin, Model):
 
     @classmethod
     def business_errors(cls, values, item=None):
-        from backoffice.extensions import db
-
         errors = {}
-        code = (values.get("code") or "").strip()
+        code = code_in_use(cls, values, item)
         if code:
-            q = sa.select(cls.id).where(cls.code == code)
-            if item is not None and item.id is not None:
-                q = q.where(cls.id != item.id)
-            if db.session.execute(q).first():
-                errors["code"] = _("Questionnaire code %(code)s is already in use.", code=code)
+            errors["code"] = _("Questionnaire code %(code)s is already in use.", code=code)
         return errors
 
 

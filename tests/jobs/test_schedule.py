@@ -25,13 +25,14 @@ def test_each_firing_is_placed_once_however_many_workers_ask(job_app):
 
     from backoffice.jobs.connection import redis_connection
 
-    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+    # A date no worker of the other tests reaches (their housekeeping schedules from today).
+    now = dt.datetime(2031, 5, 10, 10, 0, tzinfo=SHANGHAI)
     with job_app.app_context():
         first = schedule.ensure_scheduled(now)
         again = schedule.ensure_scheduled(now)
         registry = ScheduledJobRegistry(queue=Queue("default", connection=redis_connection()))
         ids = set(registry.get_job_ids())
-    assert sorted(first) == ["sched-scale-quarterly-202701010200", "sched-tier-yearly-202701010300"]
+    assert sorted(first) == ["sched-scale-quarterly-203107010200", "sched-tier-yearly-203201010300"]
     assert again == []
     assert set(first) <= ids
 
@@ -40,26 +41,29 @@ def test_a_firing_launches_the_run_a_person_would_launch(job_app):
     from backoffice.extensions import db
     from backoffice.jobs import JobRefused
     from backoffice.models import JobRun
-    from backoffice.recalc.plan import plan_recalc
+    from backoffice.recalc.plan import dedupe_key
 
-    at = dt.datetime(2026, 10, 1, 2, 0, tzinfo=SHANGHAI)
+    # A period no other test launches, so nothing else holds its dedupe key.
+    at = dt.datetime(2031, 4, 1, 2, 0, tzinfo=SHANGHAI)
     with job_app.app_context():
         out = schedule.fire("scale-quarterly", at.isoformat())
         run = db.session.get(JobRun, out["run"])
-        assert (run.kind, run.params) == ("recalc.scale", {"scheme": "SCALE", "period": "2026Q3"})
+        assert (run.kind, run.params) == ("recalc.scale", {"scheme": "SCALE", "period": "2031Q1"})
         assert run.launched_by.username == "system"
         # A manual launch of the same scheme and period is refused while it waits.
-        plan = plan_recalc("SCALE", "2026Q3")
-        assert plan.dedupe_key == run.dedupe_key
+        assert run.dedupe_key == dedupe_key("SCALE", "2031Q1")  # what plan_recalc gives a person
         try:
             from backoffice.jobs import launch
 
-            launch(plan.kind, plan.params, dedupe_key=plan.dedupe_key)
-            raise AssertionError("a second launch of SCALE 2026Q3 was accepted")
+            launch("recalc.scale", run.params, dedupe_key=dedupe_key("SCALE", "2031Q1"))
+            raise AssertionError("a second launch of SCALE 2031Q1 was accepted")
         except JobRefused:
             pass
         from backoffice.jobs import cancel
 
         cancel(run)
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(JobRun).where(JobRun.dedupe_key == run.dedupe_key))
+        n = db.session.scalar(
+            sa.select(sa.func.count()).select_from(JobRun)
+            .where(JobRun.dedupe_key == run.dedupe_key, JobRun.id >= run.id)
+        )
     assert n == 1

@@ -1,0 +1,62 @@
+"""Helpers shared by the benchmarks of this folder.
+
+The benchmarks run as scripts (``.venv/bin/python bench/recalc.py``), so each one puts its own
+folder on ``sys.path`` and imports from here::
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import ROOT, fresh_database, log, timed, vacuum  # noqa: E402
+
+Importing this module puts the project root (``ROOT``) on ``sys.path``, for ``backoffice``.
+"""
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def fresh_database(prefix="bo_bench", sqlalchemy_url=True):
+    """Create an empty database ``<prefix>_<pid>_<random>`` on PG_ADMIN_URL; returns (url, drop).
+
+    The URL names SQLAlchemy's psycopg driver (``postgresql+psycopg://``), or with
+    ``sqlalchemy_url=False`` is a plain ``postgresql://`` URL (for psql). ``drop()`` removes the
+    database (even with connections still open).
+    """
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    if sqlalchemy_url:
+        base = base.replace("postgresql://", "postgresql+psycopg://")
+
+    def drop():
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{base}/{name}", drop
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def timed(label, fn):
+    """(seconds, fn()) and a line with the time."""
+    t0 = time.perf_counter()
+    out = fn()
+    elapsed = time.perf_counter() - t0
+    log(f"  {label}: {elapsed:.2f} s")
+    return elapsed, out
+
+
+def vacuum(db, sa, *tables):
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for t in tables:
+            conn.execute(sa.text(f"VACUUM ANALYZE {t}"))
