@@ -4,7 +4,7 @@ The benchmarks run as scripts (``.venv/bin/python bench/recalc.py``), so each on
 folder on ``sys.path`` and imports from here::
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import ROOT, fresh_database, log, timed, vacuum  # noqa: E402
+    from common import ROOT, fresh_database, log, run_job, timed, vacuum  # noqa: E402
 
 Importing this module puts the project root (``ROOT``) on ``sys.path``, for ``backoffice``.
 """
@@ -54,6 +54,26 @@ def timed(label, fn):
     elapsed = time.perf_counter() - t0
     log(f"  {label}: {elapsed:.2f} s")
     return elapsed, out
+
+
+def run_job(db, failure, **fields):
+    """Queue a ``JobRun(**fields)`` and run it as a worker does: ``execute()`` claims the run,
+    calls the job and records the result. Returns (seconds ``execute()`` took, the run's summary);
+    exits with "<failure>: <the run's error>" when the run did not finish."""
+    from backoffice.jobs.execute import execute
+    from backoffice.models import JobRun
+
+    run = JobRun(state="queued", **fields)
+    db.session.add(run)
+    db.session.commit()
+    t0 = time.perf_counter()
+    state = execute(run.id)
+    elapsed = time.perf_counter() - t0
+    db.session.rollback()
+    row = db.session.get(JobRun, run.id)
+    if getattr(state, "value", state) != "finished":
+        raise SystemExit(f"{failure}: {row.error}")
+    return elapsed, row.summary
 
 
 def vacuum(db, sa, *tables):

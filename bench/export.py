@@ -18,7 +18,6 @@ peak memory growth during the export (VmRSS sampled every 10 ms, and VmHWM). Tar
 """
 import argparse
 import http.client
-import os
 import socket
 import subprocess
 import sys
@@ -26,11 +25,11 @@ import textwrap
 import threading
 import time
 import urllib.parse
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, fresh_database, log  # noqa: E402
+
 PASSWORD = "Bench-pass-2026"
 TARGETS = {"throughput": 0.40, "ttfb_s": 1.0, "memory_mb": 100}
 

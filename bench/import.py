@@ -29,11 +29,11 @@ import os
 import resource
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, log, vacuum  # noqa: E402
+from common import fresh_database, log, run_job, vacuum  # noqa: E402
+
 TARGET = 5.0
 HEADER = "客户编码,月份,数量（条）,金额（元）,利润（元）"
 
@@ -102,22 +102,9 @@ def run_reference(db, sa, text, foreign_keys=False):
 
 
 def run_import_job(db, sa, user, upload_id):
-    """A (and C): the import job end to end, as a worker runs it."""
-    from backoffice.jobs.execute import execute
-    from backoffice.models import JobRun
-
-    run = JobRun(kind="import.purchases", queue="default", state="queued", launched_by_id=user.id,
-                 params={"upload_id": upload_id, "mode": "all_or_nothing", "filename": "bench.csv", "locale": "zh"})
-    db.session.add(run)
-    db.session.commit()
-    t0 = time.perf_counter()
-    state = execute(run.id)
-    elapsed = time.perf_counter() - t0
-    db.session.rollback()
-    row = db.session.get(JobRun, run.id)
-    if getattr(state, "value", state) != "finished":
-        raise SystemExit(f"import job failed: {row.error}")
-    return elapsed, row.summary
+    """A (and C): the import job end to end, as a worker runs it; (seconds, summary)."""
+    return run_job(db, "import job failed", kind="import.purchases", queue="default", launched_by_id=user.id,
+                   params={"upload_id": upload_id, "mode": "all_or_nothing", "filename": "bench.csv", "locale": "zh"})
 
 
 def main():

@@ -21,12 +21,11 @@ import argparse
 import os
 import resource
 import sys
-import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, log, timed, vacuum  # noqa: E402
+from common import fresh_database, log, run_job, timed, vacuum  # noqa: E402
+
 PERIOD = "2026Q2"
 MONTHS = ("2026-04-01", "2026-05-01", "2026-06-01")
 SUBSET = 20000
@@ -76,21 +75,12 @@ def run_a(db, sa, scheme="SCALE", **extra):
     The scale job launches the service-level run when it has finished (its own job, on the
     queue); here that is switched off (``follow_up``) and the service-level run timed apart.
     """
-    from backoffice.jobs.execute import execute
-    from backoffice.models import JobRun
     from backoffice.recalc.plan import plan_recalc
 
     plan = plan_recalc(scheme, PERIOD)
-    run = JobRun(kind=plan.kind, queue="recalc", params=dict(plan.params, **extra), dedupe_key=plan.dedupe_key,
-                 state="queued")
-    db.session.add(run)
-    db.session.commit()
-    state = execute(run.id)
-    db.session.rollback()
-    row = db.session.get(JobRun, run.id)
-    if getattr(state, "value", state) != "finished":
-        raise SystemExit(f"job failed: {row.error}")
-    return row.summary
+    _elapsed, summary = run_job(db, "job failed", kind=plan.kind, queue="recalc",
+                                params=dict(plan.params, **extra), dedupe_key=plan.dedupe_key)
+    return summary
 
 
 REFERENCE_B = """

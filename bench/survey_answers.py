@@ -19,11 +19,11 @@ import os
 import resource
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import fresh_database, log  # noqa: E402
+
 QUESTIONS = ("SUPPLY", "PRICE", "SERVICE", "NEEDS", "STAFF_CM", "STAFF_MM", "STAFF_PO", "STAFF_DL")
 
 

@@ -26,13 +26,13 @@ import argparse
 import math
 import os
 import sys
-import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, log, timed, vacuum  # noqa: E402
+from common import fresh_database, log, run_job, timed, vacuum  # noqa: E402
+
 SAMPLED = 50_000
 TARGETS = {"A1/B1": 3.0, "A2/B2": 2.0}
 N_STAFF = 40
@@ -83,20 +83,10 @@ def new_campaign(db, sa, name, ratio):
     return c.id
 
 
-def run_job(db, kind, campaign_id):
+def run_campaign_job(db, kind, campaign_id):
     """The job as a worker runs it: execute() claims the run, calls the job, records the result."""
-    from backoffice.jobs.execute import execute
-    from backoffice.models import JobRun
-
-    run = JobRun(kind=kind, queue="surveys", params={"campaign": campaign_id}, state="queued")
-    db.session.add(run)
-    db.session.commit()
-    state = execute(run.id)
-    db.session.rollback()
-    row = db.session.get(JobRun, run.id)
-    if getattr(state, "value", state) != "finished":
-        raise SystemExit(f"{kind} failed: {row.error}")
-    return row.summary
+    _elapsed, summary = run_job(db, f"{kind} failed", kind=kind, queue="surveys", params={"campaign": campaign_id})
+    return summary
 
 
 REFERENCE_B1 = """
@@ -230,7 +220,7 @@ def main():
             ratio = (Decimal(args.sampled) / Decimal(active)).quantize(Decimal("0.0001"))
             log(f"\n1. sampling {ratio * 100}% of {active:,} clients and inviting them")
             a_id = new_campaign(db, sa, "bench sample A", ratio)
-            t_a1, summary = timed("A1 surveys.sample job (execute, in-process)", lambda: run_job(db, "surveys.sample", a_id))
+            t_a1, summary = timed("A1 surveys.sample job (execute, in-process)", lambda: run_campaign_job(db, "surveys.sample", a_id))
             campaign = db.session.get(SurveyCampaign, a_id)
             members = [int(cid) for ids in campaign.sample_summary["members"].values() for cid in ids]
             db.session.rollback()
@@ -268,7 +258,7 @@ def main():
             t_b2, reference = timed("B2 reference SQL (GROUPING SETS)", lambda: db.session.execute(
                 sa.text(REFERENCE_B2), {"c": g_id}).all())
             db.session.rollback()
-            t_a2, agg = timed("A2 surveys.aggregate job (execute, in-process)", lambda: run_job(db, "surveys.aggregate", g_id))
+            t_a2, agg = timed("A2 surveys.aggregate job (execute, in-process)", lambda: run_campaign_job(db, "surveys.aggregate", g_id))
             stored = db.session.execute(sa.text(
                 "SELECT grouping, key, satisfaction_rate, response_rate FROM survey_result "
                 "WHERE campaign_id = :c AND answers > 0"), {"c": g_id}).all()

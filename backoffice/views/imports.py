@@ -9,6 +9,7 @@
 
 Permission ``can_import`` on ``ClientView`` (clients) and ``PurchaseRecordView`` (purchases),
 declared per role in ``security/roles.py``; the rows themselves are limited by the row scope.
+The survey-answer import (``views/survey_answers.py``) is a subclass with its own reader and writer.
 """
 import csv
 import io
@@ -57,20 +58,43 @@ class ConfirmForm(FlaskForm):
 
 
 class ImportView(BaseView):
-    """One import screen; subclasses set the kind, the permission's view name and the title."""
+    """One import screen; subclasses set the kind, the permission's view name and the title.
+
+    The flow (upload -> preview -> confirm, or a job over the threshold) is the same for every
+    import; a subclass for another kind of file overrides the hooks ``_columns``, ``_threshold``,
+    ``read_table``, ``run_import``, ``job_kind`` and ``conflict_errors``.
+    """
 
     kind = None
     title = None
     list_endpoint = None  # where the imported records are listed
+    job_kind = None  # the job run over the threshold; None: "import.<kind>"
+    conflict_errors = ()  # exceptions of a write shown on the upload page (409), not raised
     default_view = "upload"
     method_permission_name = {
         "upload": "import", "template": "import", "preview": "import", "confirm": "import", "run": "import",
     }
 
-    # -- helpers -------------------------------------------------------------------------------
+    # -- hooks ---------------------------------------------------------------------------------
     def _columns(self):
         return columns_of(self.kind)
 
+    def _threshold(self):
+        """Over this many rows, the import runs as a job."""
+        return current_app.config["IMPORT_JOB_THRESHOLD"]
+
+    def _job_kind(self):
+        return self.job_kind or f"import.{self.kind}"
+
+    def read_table(self, data, filename):
+        """The upload as a ``reading.Table`` (raises ImportFileError for an unusable file)."""
+        return read_upload(self.kind, data, filename)
+
+    def run_import(self, data, user, mode, filename):
+        """Check (and unless ``dry_run``, write) the upload; returns the ``ImportResult``."""
+        return import_file(self.kind, data, user=user, mode=mode, filename=filename)
+
+    # -- helpers -------------------------------------------------------------------------------
     def _field_labels(self):
         return {c.field: str(c.label) for c in self._columns()}
 
@@ -90,7 +114,7 @@ class ImportView(BaseView):
     def _upload_page(self, error=None, status=200):
         return self._page("imports/upload.html", status=status, form=UploadForm(), error=error,
                           max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024),
-                          threshold=current_app.config["IMPORT_JOB_THRESHOLD"])
+                          threshold=self._threshold())
 
     def _meta_or_404(self, upload_id):
         meta = uploads.meta(upload_id, g.user.id)
@@ -119,7 +143,7 @@ class ImportView(BaseView):
         if len(data) > limit:
             return self._upload_page(ImportFileError("too_large", limit=mb).message, 400)
         try:
-            read_upload(self.kind, data, storage.filename)  # refuse an unusable file at once
+            self.read_table(data, storage.filename)  # refuse an unusable file at once
         except ImportFileError as exc:
             return self._upload_page(exc.message, 400)
         upload_id = uploads.save(data, kind=self.kind, filename=storage.filename, user=g.user)
@@ -146,14 +170,14 @@ class ImportView(BaseView):
         meta = self._meta_or_404(upload_id)
         data = uploads.read(upload_id)
         try:
-            table = read_upload(self.kind, data, meta.get("filename", ""))
+            table = self.read_table(data, meta.get("filename", ""))
         except ImportFileError as exc:
             return self._upload_page(exc.message, 400)
-        threshold = current_app.config["IMPORT_JOB_THRESHOLD"]
+        threshold = self._threshold()
         if len(table) > threshold:
             return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=None,
                               rows=len(table), threshold=threshold, form=ConfirmForm(), large=True)
-        result = import_file(self.kind, data, user=g.user, mode="dry_run", filename=meta.get("filename", ""))
+        result = self.run_import(data, g.user, "dry_run", meta.get("filename", ""))
         return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=result,
                           rows=len(table), threshold=threshold, form=ConfirmForm(), large=False)
 
@@ -169,14 +193,17 @@ class ImportView(BaseView):
         data = uploads.read(upload_id)
         filename = meta.get("filename", "")
         try:
-            table = read_upload(self.kind, data, filename)
+            table = self.read_table(data, filename)
         except ImportFileError as exc:
             return self._upload_page(exc.message, 400)
-        if len(table) > current_app.config["IMPORT_JOB_THRESHOLD"]:
+        if len(table) > self._threshold():
             return self._launch(upload_id, mode, filename)
         if mode == "dry_run":
             return redirect(url_for(f"{self.endpoint}.preview", upload_id=upload_id))
-        result = import_file(self.kind, data, user=g.user, mode=mode, filename=filename)
+        try:
+            result = self.run_import(data, g.user, mode, filename)
+        except self.conflict_errors as exc:
+            return self._upload_page(str(exc), 409)
         return self._page("imports/result.html", meta=meta, result=result, run=None)
 
     def _launch(self, upload_id, mode, filename):
@@ -184,8 +211,7 @@ class ImportView(BaseView):
 
         params = {"upload_id": upload_id, "mode": mode, "filename": filename, "locale": str(get_locale() or "zh")}
         try:
-            run = launch(f"import.{self.kind}", params, user=g.user,
-                         dedupe_key=f"import.{self.kind}:{upload_id}")
+            run = launch(self._job_kind(), params, user=g.user, dedupe_key=f"{self._job_kind()}:{upload_id}")
         except JobRefused as exc:
             return self._upload_page(str(exc), 409)
         return redirect(url_for(f"{self.endpoint}.run", run_id=run.id))
@@ -194,7 +220,7 @@ class ImportView(BaseView):
     @has_access
     def run(self, run_id):
         run = db.session.execute(
-            sa.select(JobRun).where(JobRun.id == run_id, JobRun.kind == f"import.{self.kind}")
+            sa.select(JobRun).where(JobRun.id == run_id, JobRun.kind == self._job_kind())
         ).scalar_one_or_none()
         admin = any(r.name == current_app.config.get("AUTH_ROLE_ADMIN", "Admin") for r in g.user.roles)
         if run is None or (run.launched_by_id != g.user.id and not admin):

@@ -24,15 +24,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from backoffice.extensions import db
-from backoffice.imports import uploads
-from backoffice.imports.reading import ImportFileError
-from backoffice.models import JobRun, SurveyAnswer, SurveyInvitation
-from backoffice.models.choices import InvitationChannel, JobState
+from backoffice.models import SurveyAnswer, SurveyInvitation
+from backoffice.models.choices import InvitationChannel
 from backoffice.security.scope import staff_of
 from backoffice.surveys import answers as ans
-from backoffice.surveys.imports import COLUMNS, KIND, MODES, ImportConflict, import_answers, read_answers
+from backoffice.surveys.imports import COLUMNS, KIND, ImportConflict, import_answers, read_answers
 from backoffice.views.base import ScopedModelView
-from backoffice.views.imports import ConfirmForm, ImportView, UploadForm
+from backoffice.views.imports import ImportView
 from backoffice.views.labels import LABELS
 
 ANSWER_LABELS = {
@@ -187,8 +185,9 @@ class PhoneSurveyView(ScopedModelView):
 
 # -- import ---------------------------------------------------------------------------------------
 class SurveyAnswerImportView(ImportView):
-    """Survey answers from CSV/XLSX, with the other imports' pages; permission ``can_import`` on
-    ``SurveyAnswerView``. Over SURVEY_IMPORT_JOB_THRESHOLD rows: the "surveys.import_answers" job."""
+    """Survey answers from CSV/XLSX, with the other imports' pages and flow (``ImportView``);
+    permission ``can_import`` on ``SurveyAnswerView``. Over SURVEY_IMPORT_JOB_THRESHOLD rows: the
+    "surveys.import_answers" job."""
 
     route_base = "/import/survey-answers"
     class_permission_name = "SurveyAnswerView"
@@ -196,6 +195,7 @@ class SurveyAnswerImportView(ImportView):
     title = _l("Import survey answers")
     list_endpoint = "SurveyAnswerView.list"
     job_kind = "surveys.import_answers"
+    conflict_errors = (ImportConflict,)
 
     def _columns(self):
         return COLUMNS
@@ -203,102 +203,11 @@ class SurveyAnswerImportView(ImportView):
     def _threshold(self):
         return current_app.config.get("SURVEY_IMPORT_JOB_THRESHOLD", 5000)
 
-    def _upload_page(self, error=None, status=200):
-        return self._page("imports/upload.html", status=status, form=UploadForm(), error=error,
-                          max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024),
-                          threshold=self._threshold())
+    def read_table(self, data, filename):
+        return read_answers(data, filename)
 
-    @expose("/", methods=["GET", "POST"])
-    @has_access
-    def upload(self):
-        if request.method == "GET":
-            return self._upload_page()
-        limit = current_app.config["IMPORT_MAX_BYTES"]
-        mb = f"{limit / (1024 * 1024):g}"
-        if request.content_length and request.content_length > limit + 64 * 1024:
-            return self._upload_page(ImportFileError("too_large", limit=mb).message, 400)
-        if not UploadForm().validate_on_submit():
-            return self._upload_page(_("The form has expired: submit it again."), 400)
-        storage = request.files.get("file")
-        if storage is None or not storage.filename:
-            return self._upload_page(_("Choose a file to import."), 400)
-        data = storage.stream.read(limit + 1)
-        if len(data) > limit:
-            return self._upload_page(ImportFileError("too_large", limit=mb).message, 400)
-        try:
-            read_answers(data, storage.filename)
-        except ImportFileError as exc:
-            return self._upload_page(exc.message, 400)
-        upload_id = uploads.save(data, kind=self.kind, filename=storage.filename, user=g.user)
-        return redirect(url_for(f"{self.endpoint}.preview", upload_id=upload_id))
-
-    @expose("/preview/<upload_id>")
-    @has_access
-    def preview(self, upload_id):
-        meta = self._meta_or_404(upload_id)
-        data = uploads.read(upload_id)
-        try:
-            table = read_answers(data, meta.get("filename", ""))
-        except ImportFileError as exc:
-            return self._upload_page(exc.message, 400)
-        threshold = self._threshold()
-        if len(table) > threshold:
-            return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=None,
-                              rows=len(table), threshold=threshold, form=ConfirmForm(), large=True)
-        result = import_answers(data, user=g.user, mode="dry_run", filename=meta.get("filename", ""))
-        return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=result,
-                          rows=len(table), threshold=threshold, form=ConfirmForm(), large=False)
-
-    @expose("/confirm/<upload_id>", methods=["POST"])
-    @has_access
-    def confirm(self, upload_id):
-        meta = self._meta_or_404(upload_id)
-        if not ConfirmForm().validate_on_submit():
-            return redirect(url_for(f"{self.endpoint}.preview", upload_id=upload_id))
-        mode = request.form.get("mode", "all_or_nothing")
-        if mode not in MODES:
-            abort(400)
-        data = uploads.read(upload_id)
-        filename = meta.get("filename", "")
-        try:
-            table = read_answers(data, filename)
-        except ImportFileError as exc:
-            return self._upload_page(exc.message, 400)
-        if len(table) > self._threshold():
-            return self._launch(upload_id, mode, filename)
-        if mode == "dry_run":
-            return redirect(url_for(f"{self.endpoint}.preview", upload_id=upload_id))
-        try:
-            result = import_answers(data, user=g.user, mode=mode, filename=filename)
-        except ImportConflict as exc:
-            return self._upload_page(str(exc), 409)
-        return self._page("imports/result.html", meta=meta, result=result, run=None)
-
-    def _launch(self, upload_id, mode, filename):
-        from backoffice.jobs import JobRefused, launch
-
-        params = {"upload_id": upload_id, "mode": mode, "filename": filename, "locale": str(get_locale() or "zh")}
-        try:
-            run = launch(self.job_kind, params, user=g.user, dedupe_key=f"{self.job_kind}:{upload_id}")
-        except JobRefused as exc:
-            return self._upload_page(str(exc), 409)
-        return redirect(url_for(f"{self.endpoint}.run", run_id=run.id))
-
-    @expose("/run/<int:run_id>")
-    @has_access
-    def run(self, run_id):
-        run = db.session.execute(
-            sa.select(JobRun).where(JobRun.id == run_id, JobRun.kind == self.job_kind)
-        ).scalar_one_or_none()
-        admin = any(r.name == current_app.config.get("AUTH_ROLE_ADMIN", "Admin") for r in g.user.roles)
-        if run is None or (run.launched_by_id != g.user.id and not admin):
-            abort(404)
-        state = getattr(run.state, "value", run.state)
-        active = state in (JobState.queued.value, JobState.running.value)
-        percent = int(100 * run.progress_done / run.progress_total) if run.progress_total else 0
-        return self._page("imports/result.html", meta=run.params or {}, result=None, run=run, state=state,
-                          state_label=str(JobState(state).label), active=active, percent=percent,
-                          summary=run.summary or {})
+    def run_import(self, data, user, mode, filename):
+        return import_answers(data, user=user, mode=mode, filename=filename)
 
 
 def _can(permission, view_name):
