@@ -28,8 +28,9 @@ run: i18n-compile
 	$(BIN)/flask backoffice demo-data
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Two processes (the machine has two cores); a file's tests stay together (they share fixtures).
 test: i18n-compile
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
