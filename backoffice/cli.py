@@ -1,6 +1,6 @@
 """``flask backoffice ...``: set up the database, roles, reference and demo data."""
 import click
-from flask import current_app, g
+from flask import current_app
 from flask.cli import with_appcontext
 
 from backoffice.extensions import db
@@ -30,8 +30,9 @@ def system_user():
 
 
 def act_as_system():
-    g.user = system_user()
-    return g.user
+    from backoffice.security.scope import act_as
+
+    return act_as(system_user())
 
 
 def sync_roles(prune=False):

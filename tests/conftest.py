@@ -4,6 +4,7 @@ Integration tests take ``app`` and run once on SQLite and once on the real Postg
 in a database of its own made for this run (dropped at the end). The schema comes from the Alembic
 migrations and the roles from ``flask backoffice init``, exactly as in production.
 """
+import contextlib
 import os
 import uuid
 
@@ -55,22 +56,34 @@ def make_app(backend, tmp_path_factory, **overrides):
     return app, drop
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    app, drop = make_app(request.param, tmp_path_factory)
-    app.backend = request.param
+@contextlib.contextmanager
+def world_app(backend, tmp_path_factory, **overrides):
+    """An app on a database of its own holding the ``tests/world.py`` company; removed afterwards.
+
+    Every app fixture (session, module, job, CSRF, embedded) is built with this one helper.
+    """
+    app, drop = make_app(backend, tmp_path_factory, **overrides)
+    app.backend = backend
     with app.app_context():
         from tests.world import build_world
 
         app.world = build_world()
-    yield app
-    from backoffice.extensions import db
+    try:
+        yield app
+    finally:
+        from backoffice.extensions import db
 
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if drop:
+            drop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def app(request, tmp_path_factory):
+    with world_app(request.param, tmp_path_factory) as app:
+        yield app
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 
 from backoffice.extensions import db
 from backoffice import models as m

@@ -41,18 +41,5 @@ def in_scope_ids(model, ids, user=None):
     return found
 
 
-def outside_scope_message():
-    # The same message the forms give (views.base.relation_scope_errors).
-    return _("You may not link a record outside your scope.")
-
-
 def duplicate_key_error(first_row):
     return _("The same record is already given in row %(row)s of this file.", row=first_row)
-
-
-def unique_key_groups(model):
-    """The unique column groups of ``model``'s table (the same groups ``unique_errors`` checks)."""
-    table = sa.inspect(model).local_table
-    groups = [(c.name,) for c in table.columns if c.unique and not c.primary_key]
-    groups += [tuple(c.name for c in con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)]
-    return groups

@@ -18,6 +18,7 @@ from backoffice.imports import checks
 from backoffice.imports.base import CELL_MESSAGES, Column, RowResult, choice_aliases, display, length_limit
 from backoffice.imports.reading import CellError, normalise_header, parse_bool, parse_date
 from backoffice.models import BusinessFormat, Client, Department, Staff
+from backoffice.security.scope import outside_scope_message
 from backoffice.models.choices import (
     ClientCategory, ClientQuality, ClientStatus, MarketType, RegionClass, Settlement,
 )
@@ -223,7 +224,7 @@ def _check_row(number, code, values, errors, item, writable, linked, seen_codes,
     for rel in RELATIONS:
         target = values.get(rel)
         if target is not None and target.id not in linked[rel] and rel not in errors:
-            errors[rel] = checks.outside_scope_message()
+            errors[rel] = outside_scope_message()
     if item is not None and item.id not in writable:
         errors.setdefault(KEY, _("Client %(code)s exists but is outside your scope.", code=code))
     if item is None:

@@ -7,7 +7,8 @@ audit columns), speaks their language in the error messages, reports progress pe
 writes in one transaction: a re-run, or a run after a killed worker, gives the same data
 (updates only where a value differs, purchases upsert on client and month).
 """
-from flask import g
+import functools
+
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -20,31 +21,42 @@ class ImportJobError(Exception):
     """The uploaded file cannot be imported (the message is the user's, translated)."""
 
 
-def _run_import(ctx, kind):
+def run_uploaded_import(ctx, run_import, refusals=()):
+    """What every import job does (clients, purchases, survey answers): act as the user who
+    launched it, read the upload they checked, and import it in their language.
+
+    ``run_import(data, user=, mode=, filename=, progress=)`` returns the import result; a file
+    error, or one of ``refusals``, fails the run with the user's message.
+    """
     from backoffice.imports import uploads
-    from backoffice.imports.apply import import_file
     from backoffice.imports.reading import ImportFileError
+    from backoffice.security.scope import act_as
 
     params = ctx.params
     user = db.session.get(User, ctx.run.launched_by_id) if ctx.run.launched_by_id else None
     if user is None:
         raise ImportJobError("an import must be launched by a user (row scope, change log)")
-    g.user = user  # row scope, audit columns and change log are the launching user's
-    for cache in ("_scope_staff", "_scope_subtree"):
-        g.pop(cache, None)
+    act_as(user)
     with force_locale(params.get("locale") or "zh"):
         try:
             data = uploads.read(params["upload_id"])
         except OSError:
             raise ImportJobError("the uploaded file is no longer available; upload it again") from None
         try:
-            result = import_file(
-                kind, data, user=user, mode=params.get("mode", "all_or_nothing"),
+            return run_import(
+                data, user=user, mode=params.get("mode", "all_or_nothing"),
                 filename=params.get("filename", ""), progress=ctx.progress,
             )
         except ImportFileError as exc:
             raise ImportJobError(exc.message) from None
-        return result.summary()
+        except refusals as exc:
+            raise ImportJobError(str(exc)) from None
+
+
+def _run_import(ctx, kind):
+    from backoffice.imports.apply import import_file
+
+    return run_uploaded_import(ctx, functools.partial(import_file, kind)).summary()
 
 
 @job("import.clients", queue="default", timeout=3 * 3600, label=_l("Import clients"))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backoffice.extensions import db
 from backoffice.jobs.connection import get_queue, redis_connection
-from backoffice.jobs.registry import JOBS, load_all
+from backoffice.jobs.registry import load_all
 from backoffice.models import JobRun
 from backoffice.models.choices import JobState
 

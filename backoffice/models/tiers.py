@@ -8,7 +8,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import AuditMixin, Model, Validated
+from .base import Model, Validated
 from .choices import PeriodKind, SchemeKind, choice_column_type
 from .clients import Client
 

@@ -55,6 +55,23 @@ def current_user():
     return getattr(g, "user", None)
 
 
+def outside_scope_message():
+    """What forms, the API and imports answer when a record links to a row outside the scope."""
+    from flask_babel import gettext as _
+
+    return _("You may not link a record outside your scope.")
+
+
+def act_as(user):
+    """Make ``user`` the current user of this app context (jobs acting for whoever launched them):
+    row scope, audit columns and the change log are then theirs. Drops the per-request caches,
+    which belonged to the previous user."""
+    g.user = user
+    for cache in ("_scope_staff", "_scope_subtree"):
+        g.pop(cache, None)
+    return user
+
+
 def staff_of(user):
     if user is None or not getattr(user, "id", None):
         return None

@@ -265,7 +265,6 @@ class AnswerPlanner:
             result.add(RowResult(row, key, "reject", errors=errors), keep=keeper("reject"))
             return
         old = self.existing.get(pair)
-        new = {"score": clean.score, "comment": clean.comment}
         if old is not None:
             aid, score, comment, by, old_channel = old
             if (score, comment) == (clean.score, clean.comment):

@@ -8,12 +8,9 @@
   on the API (HTTP 422 with field errors); nothing is written when it finds any.
 """
 import sqlalchemy as sa
-from flask import abort, flash, has_request_context, redirect, request
+from flask import abort, flash, has_request_context, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
-from flask_appbuilder.api import BaseApi
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_appbuilder.validators import Unique
 from wtforms import BooleanField, SelectField
 from wtforms.fields.core import UnboundField
@@ -25,7 +22,7 @@ from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
 from backoffice.views.labels import LABELS
-from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, scope_clause
+from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
 
 
 def _choice_columns(model):
@@ -55,7 +52,7 @@ def relation_scope_errors(model, values):
     for key, rel in _relations(model).items():
         target = values.get(key)
         if target is not None and rel.mapper.class_ in SCOPED and not in_scope(target):
-            errors[key] = _("You may not link a record outside your scope.")
+            errors[key] = outside_scope_message()
     return errors
 
 
@@ -243,7 +240,8 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         BusinessRulesForm.__name__ = form_class.__name__
         return with_blank_text(BusinessRulesForm)
 
-    # -- actions: FAB loads their rows without base_filters, so check the scope here ---------
+    # -- actions and extra pages: FAB loads action rows without base_filters; every route of
+    # ours that takes a pk loads it through here, so the scope is checked in one place --------
     def _scoped_get(self, pk):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from backoffice.extensions import db
-from backoffice.models import Client, ClientTier, Contact, VisitLog
+from backoffice.models import ClientTier, Contact, VisitLog
 from backoffice.views.formatting import formatters_for
 from backoffice.views.labels import LABELS
 

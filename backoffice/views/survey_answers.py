@@ -122,9 +122,7 @@ class PhoneSurveyView(ScopedModelView):
     @expose("/enter/<int:pk>", methods=["GET", "POST"])
     @has_access
     def enter_answers(self, pk):
-        invitation = self.datamodel.get(pk, self._base_filters)
-        if invitation is None:
-            abort(404)
+        invitation = self._scoped_get(pk)
         campaign = invitation.campaign
         questions = ans.questions_of(campaign)
         stored = list(db.session.execute(

@@ -12,7 +12,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -20,16 +20,16 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from backoffice.extensions import db
 from backoffice.jobs import JobRefused, launch
 from backoffice.models import (
-    Department, Questionnaire, Staff, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion,
+    Department, Questionnaire, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion,
     SurveyRectification, SurveyResult,
 )
 from backoffice.models.choices import CampaignState, QuestionDimension, ServiceLevel
-from backoffice.security.scope import in_scope, scope_clause, staff_of
+from backoffice.security.scope import scope_clause, staff_of
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.export import neutralise
 from backoffice.views.labels import AUDIT_FIELDSET, LABELS
@@ -241,28 +241,12 @@ class SurveyCampaignView(ScopedModelView):
             flash(_("Campaign %(name)s: sampling run #%(id)s is queued.", name=item.name, id=run.id), "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
 
-    # ScopedModelView re-defines action/action_post (scope checks) without FAB's @expose, which
-    # drops their routes: expose them again here (FAB's own permission checks still apply).
-    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
-    def action(self, name, pk):
-        return super().action(name, pk)
-
-    @expose("/action_post", methods=["POST"])
-    def action_post(self):
-        return super().action_post()
-
     # -- report ------------------------------------------------------------------------------------
-    def _campaign(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        return item
-
     @expose("/report/<int:pk>")
     @has_access
     @permission_name("show")
     def report(self, pk):
-        campaign = self._campaign(pk)
+        campaign = self._scoped_get(pk)
         data = report_data(campaign)
         can_recompute = self.appbuilder.sm.has_access("can_launch", self.class_permission_name)
         can_export = self.appbuilder.sm.has_access("can_export", self.class_permission_name)
@@ -276,7 +260,7 @@ class SurveyCampaignView(ScopedModelView):
     @has_access
     @permission_name("export")
     def report_csv(self, pk):
-        campaign = self._campaign(pk)
+        campaign = self._scoped_get(pk)
         data = report_data(campaign)
         buf = io.StringIO()
         writer = csv.writer(buf)
@@ -305,7 +289,7 @@ class SurveyCampaignView(ScopedModelView):
     @has_access
     @permission_name("launch")
     def recompute(self, pk):
-        campaign = self._campaign(pk)
+        campaign = self._scoped_get(pk)
         try:
             run = launch_aggregation(campaign, g.user)
         except JobRefused as exc:

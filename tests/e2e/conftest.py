@@ -44,38 +44,30 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def e2e_app(tmp_path_factory):
-    from tests.conftest import make_app
+    import sqlalchemy as sa
 
-    app, drop = make_app("sqlite", tmp_path_factory, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        import sqlalchemy as sa
-
-        from backoffice import models as m
-        from backoffice.extensions import db
-        from tests.world import build_world
-
-        world = build_world()
-        # A format-B client inside t_head1's scope (department D1), so filtering by business
-        # format visibly removes a row the department head could otherwise see.
-        s = db.session
-        fmt_b = s.execute(sa.select(m.BusinessFormat).where(m.BusinessFormat.code == "B")).scalar_one()
-        d1 = s.get(m.Department, world["departments"]["D1"])
-        other = m.Client(
-            code="W004", name="测试客户W004", department=d1, business_format=fmt_b,
-            market_type="C", region_class="city_a", status="active",
-        )
-        s.add(other)
-        s.commit()
-        world["clients"]["W004"] = other.id
-        app.world = world
-    yield app
+    from backoffice import models as m
     from backoffice.extensions import db
+    from tests.conftest import world_app
 
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+    with world_app("sqlite", tmp_path_factory, WTF_CSRF_ENABLED=True) as app:
+        with app.app_context():
+            from backoffice.cli import act_as_system
+
+            act_as_system()  # audit columns
+            # A format-B client inside t_head1's scope (department D1), so filtering by business
+            # format visibly removes a row the department head could otherwise see.
+            s = db.session
+            fmt_b = s.execute(sa.select(m.BusinessFormat).where(m.BusinessFormat.code == "B")).scalar_one()
+            d1 = s.get(m.Department, app.world["departments"]["D1"])
+            other = m.Client(
+                code="W004", name="测试客户W004", department=d1, business_format=fmt_b,
+                market_type="C", region_class="city_a", status="active",
+            )
+            s.add(other)
+            s.commit()
+            app.world["clients"]["W004"] = other.id
+        yield app
 
 
 @pytest.fixture(scope="session")

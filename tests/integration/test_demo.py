@@ -22,25 +22,16 @@ COUNTED = [m.Department, m.Staff, m.Client, m.Contact, m.PurchaseRecord, m.Clien
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo(request, tmp_path_factory):
-    from tests.conftest import make_app
-    from tests.world import build_world
+    from tests.conftest import world_app
 
-    app, drop = make_app(request.param, tmp_path_factory)
-    with app.app_context():
-        app.world = build_world()
-        from backoffice.cli import act_as_system
-        from backoffice.demo import load_demo
+    with world_app(request.param, tmp_path_factory) as app:
+        with app.app_context():
+            from backoffice.cli import act_as_system
+            from backoffice.demo import load_demo
 
-        act_as_system()
-        app.demo_users = load_demo(n_clients=N_CLIENTS, seed=SEED)
-    yield app
-    from backoffice.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+            act_as_system()
+            app.demo_users = load_demo(n_clients=N_CLIENTS, seed=SEED)
+        yield app
 
 
 def _counts(session):

@@ -262,17 +262,10 @@ def test_fixed_window_counter_units():
 # -- CSRF: an app of its own with CSRF on, as in production ----------------------------------------
 @pytest.fixture(scope="module")
 def csrf_app(tmp_path_factory):
-    from tests.conftest import make_app
+    from tests.conftest import world_app
 
-    app, drop = make_app("sqlite", tmp_path_factory, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        from tests.world import build_world
-
-        app.world = build_world()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with world_app("sqlite", tmp_path_factory, WTF_CSRF_ENABLED=True) as app:
+        yield app
 
 
 def test_post_without_csrf_token_is_refused(csrf_app):

@@ -40,23 +40,11 @@ def redis_db():
 
 @pytest.fixture(scope="session", params=["postgresql"])
 def job_app(request, tmp_path_factory, redis_db):
-    from tests.conftest import make_app
+    from tests.conftest import world_app
 
-    app, drop = make_app(request.param, tmp_path_factory, REDIS_URL=redis_db, JOB_HEARTBEAT_GRACE=6)
-    app.backend = request.param
-    app.redis_url = redis_db
-    with app.app_context():
-        from tests.world import build_world
-
-        app.world = build_world()
-    yield app
-    from backoffice.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+    with world_app(request.param, tmp_path_factory, REDIS_URL=redis_db, JOB_HEARTBEAT_GRACE=6) as app:
+        app.redis_url = redis_db
+        yield app
 
 
 class WorkerProcess:

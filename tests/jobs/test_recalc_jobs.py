@@ -177,7 +177,7 @@ def set_override(app, client_id, scheme, tier_code, reason):
 # -- the worked example through a real worker --------------------------------------------------------
 def test_scale_run_gives_the_worked_example_and_a_second_run_changes_nothing(isolated, start_worker):
     app = isolated
-    ids = worked_example(app)
+    worked_example(app)
     worker = start_worker("recalc")
     run_id = launch_plan(app, "SCALE", Q3)
     service_run = finish_scale_run(app, run_id, worker)
@@ -421,19 +421,10 @@ def test_plan_of_a_complete_period(job_app):
 # -- the embedded demo: SQLite, no Redis, in-process ---------------------------------------------------
 @pytest.fixture(scope="module")
 def sqlite_app(tmp_path_factory):
-    from tests.conftest import make_app
+    from tests.conftest import world_app
 
-    app, _ = make_app("sqlite", tmp_path_factory, JOBS_SYNCHRONOUS=True)
-    with app.app_context():
-        from tests.world import build_world
-
-        app.world = build_world()
-    yield app
-    from backoffice.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with world_app("sqlite", tmp_path_factory, JOBS_SYNCHRONOUS=True) as app:
+        yield app
 
 
 def test_in_process_on_sqlite_gives_the_worked_example(sqlite_app):
