@@ -7,6 +7,7 @@ form, the REST API and an import must all enforce; the views call it (see
 from typing import Mapping
 
 from flask_appbuilder import Model
+from flask_babel import gettext as _
 from flask_appbuilder.models.mixins import AuditMixin
 
 __all__ = ["Model", "AuditMixin", "Validated"]
@@ -47,8 +48,6 @@ def code_in_use(cls, values, item=None, field="code"):
 
 
 def non_negative(values, fields, errors):
-    from flask_babel import gettext as _
-
     for name in fields:
         v = values.get(name)
         if v is not None and v < 0:
