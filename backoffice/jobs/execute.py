@@ -11,13 +11,14 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 
 from backoffice.extensions import db
 from backoffice.jobs.registry import load_all
 from backoffice.jobs.runs import utcnow
 from backoffice.models import JobRun
 from backoffice.models.choices import JobState
+from backoffice.security.scope import act_as
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,12 @@ def submit_in_process(run_id):
                 db.session.remove()
 
     if app.config.get("JOBS_SYNCHRONOUS"):
-        work()  # tests of the embedded mode can ask for the run to finish before launch returns
+        # Tests of the embedded mode can ask for the run to finish before launch returns. The run
+        # acts as the system user; the caller goes on as itself.
+        caller = getattr(g, "user", None)
+        try:
+            work()
+        finally:
+            act_as(caller)
     else:
         executor.submit(work)

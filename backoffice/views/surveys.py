@@ -175,19 +175,22 @@ def launch_campaign(campaign, user):
     if state not in ("draft", "sampling"):
         raise JobRefused(_("Campaign %(name)s is %(state)s: it was launched already.",
                            name=campaign.name, state=str(campaign.state)))
-    try:
-        return launch("surveys.sample", {"campaign": campaign.id}, user=user,
-                      dedupe_key=f"surveys:sample:{campaign.id}")
-    finally:
-        g.user = user  # an inline run (JOBS_SYNCHRONOUS) acts as the system user
+    return launch("surveys.sample", {"campaign": campaign.id}, user=user, dedupe_key=f"surveys:sample:{campaign.id}")
 
 
 def launch_aggregation(campaign, user):
+    return launch("surveys.aggregate", {"campaign": campaign.id}, user=user,
+                  dedupe_key=f"surveys:aggregate:{campaign.id}")
+
+
+def flash_launch(start, queued_message):
+    """Start a run and say so: where it went, or why it was refused (in the user's language)."""
     try:
-        return launch("surveys.aggregate", {"campaign": campaign.id}, user=user,
-                      dedupe_key=f"surveys:aggregate:{campaign.id}")
-    finally:
-        g.user = user
+        run = start()
+    except JobRefused as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(queued_message(run), "success")
 
 
 def _fmt_summary(summary):
@@ -233,12 +236,8 @@ class SurveyCampaignView(ScopedModelView):
     @action("launch", _l("Launch"), _l("Draw the sample and create the invitations?"), "fa-play", multiple=False)
     def launch(self, item):
         item = item[0] if isinstance(item, list) else item
-        try:
-            run = launch_campaign(item, g.user)
-        except JobRefused as exc:
-            flash(str(exc), "warning")
-        else:
-            flash(_("Campaign %(name)s: sampling run #%(id)s is queued.", name=item.name, id=run.id), "success")
+        flash_launch(lambda: launch_campaign(item, g.user),
+                     lambda run: _("Campaign %(name)s: sampling run #%(id)s is queued.", name=item.name, id=run.id))
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
 
     # -- report ------------------------------------------------------------------------------------
@@ -290,12 +289,8 @@ class SurveyCampaignView(ScopedModelView):
     @permission_name("launch")
     def recompute(self, pk):
         campaign = self._scoped_get(pk)
-        try:
-            run = launch_aggregation(campaign, g.user)
-        except JobRefused as exc:
-            flash(str(exc), "warning")
-        else:
-            flash(_("Figures of %(name)s: run #%(id)s is queued.", name=campaign.name, id=run.id), "success")
+        flash_launch(lambda: launch_aggregation(campaign, g.user),
+                     lambda run: _("Figures of %(name)s: run #%(id)s is queued.", name=campaign.name, id=run.id))
         return redirect(url_for(f"{self.endpoint}.report", pk=campaign.id))
 
 

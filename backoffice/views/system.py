@@ -107,8 +107,6 @@ def launch_recalculation(scheme_code, period, user):
         run = launch(plan.kind, plan.params, user=user, dedupe_key=plan.dedupe_key)
     except JobRefused as exc:
         raise LaunchError("period", str(exc)) from None
-    finally:
-        g.user = user  # an inline run (JOBS_SYNCHRONOUS) acts as the system user
     return run
 
 
