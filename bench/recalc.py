@@ -53,7 +53,7 @@ def build_data(db, sa, n):
         FROM generate_series(1, :n) AS g"""), {"dept": dept, "u": user.id, "n": n})
     s.execute(sa.text(f"""
         INSERT INTO purchase_record (client_id, month, quantity, amount, created_on, changed_on, created_by_fk, changed_by_fk)
-        SELECT c.id, m::date, (c.id * 37 + length(m)) % 400, ((c.id * 7919 + ascii(m)) % 200000) / 100.0 * 3,
+        SELECT c.id, m::date, (c.id * 37 + length(m)) % 400, ((c.id::bigint * 7919 + ascii(m)) % 200000) / 100.0 * 3,
                now(), now(), :u, :u
         FROM client c CROSS JOIN unnest(ARRAY{list(MONTHS)}) AS m
         WHERE c.code LIKE 'BN%' AND c.id % 11 <> 0"""), {"u": user.id})
