@@ -48,10 +48,13 @@ class Config:
     RECALC_BATCH_SIZE = int(os.environ.get("RECALC_BATCH_SIZE", 20000))
     KEY_ACCOUNT_PROFIT_SHARE = os.environ.get("KEY_ACCOUNT_PROFIT_SHARE", "0.10")
     # Imports (SPEC §9): files over this many rows are imported by a job on the "default" queue;
-    # larger uploads are refused; uploads are kept (by hash) in IMPORT_FOLDER, which every
-    # worker must see (default: instance/imports).
+    # uploads over IMPORT_MAX_BYTES are refused (64 MB: a year of purchases of 83,000 clients,
+    # a million rows, is a 41 MB CSV); uploads are kept (by hash) in IMPORT_FOLDER, which every
+    # worker must see (default: instance/imports). After writing IMPORT_ANALYZE_ROWS rows or
+    # more, an import refreshes PostgreSQL's statistics of the table (apply.refresh_statistics).
     IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", 5000))
-    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 64 * 1024 * 1024))
+    IMPORT_ANALYZE_ROWS = int(os.environ.get("IMPORT_ANALYZE_ROWS", 10000))
     IMPORT_FOLDER = os.environ.get("IMPORT_FOLDER") or None
     # Public survey page (SPEC §7): fixed-window limits per client IP and per token, counted in
     # Redis when REDIS_URL is set (shared by every web process), else in this process.

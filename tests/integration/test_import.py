@@ -268,6 +268,77 @@ def test_purchases_gb18030_formats_and_idempotent_reimport(app, login, cleanup):
     assert after[2].amount == Decimal("1234.51") and after[0] == before[0]
 
 
+def test_a_large_import_refreshes_the_planner_statistics(app, login, cleanup):
+    """After a large write the import runs ANALYZE (PostgreSQL), so the next import or
+    recalculation is planned for the table as it now is, not as it was before."""
+    if app.backend != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's (SQLite plans without them here)")
+    codes = [p(app, f"AN{i}") for i in range(3)]
+    cleanup += codes
+    make_clients(app, codes)
+
+    def estimated_and_counted():
+        with app.app_context():
+            estimated = db.session.execute(sa.text(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = 'purchase_record'::regclass")).scalar()
+            counted = db.session.execute(sa.select(sa.func.count()).select_from(m.PurchaseRecord)).scalar()
+            db.session.rollback()
+            return estimated, counted
+
+    with app.app_context():
+        db.session.execute(sa.text("ANALYZE purchase_record"))
+        db.session.commit()
+    estimated, counted = estimated_and_counted()
+    assert estimated == counted
+    data = "\n".join([PURCHASE_HEADER_ZH] + [f"{c},2025-{mo:02d},{mo},{mo}00," for c in codes for mo in range(1, 13)])
+    old = app.config["IMPORT_ANALYZE_ROWS"]
+    app.config["IMPORT_ANALYZE_ROWS"] = 30  # 36 rows count as a large import here
+    try:
+        back = login("t_back1")
+        upload_id, _html = upload_ok(back, "purchases", data.encode())
+        assert "import-committed" in confirm(back, "purchases", upload_id).get_data(as_text=True)
+    finally:
+        app.config["IMPORT_ANALYZE_ROWS"] = old
+    assert estimated_and_counted() == (counted + 36, counted + 36)
+
+
+def test_statistics_follow_a_table_an_import_doubles(app):
+    """Mid-import: once the rows added reach the table's last estimate, ANALYZE runs inside the
+    transaction (and counts those rows); before that, and for a table already large, it does not."""
+    if app.backend != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    from backoffice.imports.apply import TableStatistics
+
+    codes = [p(app, f"TS{i}") for i in range(2)]
+    make_clients(app, codes)
+    try:
+        with app.app_context():
+            db.session.execute(sa.text("ANALYZE purchase_record"))
+            db.session.commit()
+            conn = db.session.connection()
+            stats = TableStatistics("purchase_record", conn)
+            before = stats.estimate
+            assert before == db.session.execute(sa.select(sa.func.count()).select_from(m.PurchaseRecord)).scalar()
+            ids = db.session.execute(sa.select(m.Client.id).where(m.Client.code.in_(codes))).scalars().all()
+            user_id = db.session.execute(sa.select(app.appbuilder.sm.user_model.id)).scalars().first()
+            added = max(before, 40) + 10  # enough to double the table
+            conn.execute(sa.text(
+                "INSERT INTO purchase_record (client_id, month, quantity, amount, created_on, changed_on, "
+                "created_by_fk, changed_by_fk) "
+                "SELECT :a + g % 2 * (:b - :a), make_date(1900 + g / 2, 1, 1), 1, 1, now(), now(), :u, :u "
+                "FROM generate_series(0, :n - 1) AS g"), {"a": ids[0], "b": ids[1], "n": added, "u": user_id})
+            stats.minimum = 40
+            stats.grew(10)  # 10 rows: under the estimate, nothing happens
+            assert stats.estimate == before and stats.added == 10
+            stats.grew(added - 10)
+            assert (stats.estimate, stats.added) == (before + added, 0)
+            db.session.rollback()
+    finally:
+        with app.app_context():
+            db.session.execute(sa.delete(m.Client).where(m.Client.code.in_(codes)))
+            db.session.commit()
+
+
 def test_purchases_utf8_bom_english_headers_and_xlsx(app, login, cleanup):
     import openpyxl
 
