@@ -34,8 +34,10 @@ def _ticket(upload_id, user_id):
     return folder() / f"{upload_id}.{int(user_id or 0)}.json"
 
 
-def save(data, *, kind, filename, user):
-    """Store ``data``; returns its upload id (the hex SHA-256 of the bytes)."""
+def save(data, *, kind, filename, user, rows=None):
+    """Store ``data``; returns its upload id (the hex SHA-256 of the bytes). ``rows``: the record
+    rows the upload check counted, kept so that the preview and the confirmation of a large file
+    need not read it again (the id is the hash: the bytes cannot change under it)."""
     prune()
     upload_id = hashlib.sha256(data).hexdigest()
     path = folder() / f"{upload_id}.data"
@@ -46,6 +48,7 @@ def save(data, *, kind, filename, user):
     meta = {
         "kind": kind, "filename": Path(filename or "").name[:200], "size": len(data),
         "uploaded_at": dt.datetime.now().isoformat(timespec="seconds"), "user_id": getattr(user, "id", None),
+        "rows": rows,
     }
     _ticket(upload_id, getattr(user, "id", None)).write_text(json.dumps(meta, ensure_ascii=False))
     return upload_id

@@ -143,10 +143,10 @@ class ImportView(BaseView):
         if len(data) > limit:
             return self._upload_page(ImportFileError("too_large", limit=mb).message, 400)
         try:
-            self.read_table(data, storage.filename)  # refuse an unusable file at once
+            table = self.read_table(data, storage.filename)  # refuse an unusable file at once
         except ImportFileError as exc:
             return self._upload_page(exc.message, 400)
-        upload_id = uploads.save(data, kind=self.kind, filename=storage.filename, user=g.user)
+        upload_id = uploads.save(data, kind=self.kind, filename=storage.filename, user=g.user, rows=len(table))
         return redirect(url_for(f"{self.endpoint}.preview", upload_id=upload_id))
 
     @expose("/template.csv")
@@ -168,18 +168,20 @@ class ImportView(BaseView):
     @has_access
     def preview(self, upload_id):
         meta = self._meta_or_404(upload_id)
-        data = uploads.read(upload_id)
-        try:
-            table = self.read_table(data, meta.get("filename", ""))
-        except ImportFileError as exc:
-            return self._upload_page(exc.message, 400)
         threshold = self._threshold()
-        if len(table) > threshold:
+        rows = meta.get("rows")
+        if rows is None or rows <= threshold:  # a small file is checked here and now (dry run)
+            data = uploads.read(upload_id)
+            try:
+                rows = len(self.read_table(data, meta.get("filename", "")))
+            except ImportFileError as exc:
+                return self._upload_page(exc.message, 400)
+        if rows > threshold:  # a large one is checked by the job the confirmation starts
             return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=None,
-                              rows=len(table), threshold=threshold, form=ConfirmForm(), large=True)
+                              rows=rows, threshold=threshold, form=ConfirmForm(), large=True)
         result = self.run_import(data, g.user, "dry_run", meta.get("filename", ""))
         return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=result,
-                          rows=len(table), threshold=threshold, form=ConfirmForm(), large=False)
+                          rows=rows, threshold=threshold, form=ConfirmForm(), large=False)
 
     @expose("/confirm/<upload_id>", methods=["POST"])
     @has_access
@@ -190,8 +192,11 @@ class ImportView(BaseView):
         mode = request.form.get("mode", "all_or_nothing")
         if mode not in MODES:
             abort(400)
-        data = uploads.read(upload_id)
         filename = meta.get("filename", "")
+        rows = meta.get("rows")
+        if rows is not None and rows > self._threshold():
+            return self._launch(upload_id, mode, filename)
+        data = uploads.read(upload_id)
         try:
             table = self.read_table(data, filename)
         except ImportFileError as exc:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from backoffice.extensions import db
 from backoffice import models as m
+from backoffice.imports.apply import read_upload
 
 PURCHASE_HEADER_ZH = "客户编码,月份,数量（条）,金额（元）,利润（元）"
 
@@ -484,7 +485,11 @@ def test_template_documents_labels_and_field_names(app, login):
     assert [f for _r, f, _m in error_rows(html)] == ["client"]
 
 
-def test_large_import_runs_as_a_job(app, login, cleanup):
+def test_large_import_runs_as_a_job(app, login, cleanup, monkeypatch):
+    from backoffice.views import imports as import_views
+
+    reads = []  # the screens read a large file once, at upload; the job reads it again
+    monkeypatch.setattr(import_views, "read_upload", lambda *a, **k: reads.append("screen") or read_upload(*a, **k))
     codes = [p(app, f"PJ{i}") for i in range(3)]
     cleanup += codes
     make_clients(app, codes)
@@ -503,6 +508,7 @@ def test_large_import_runs_as_a_job(app, login, cleanup):
         app.config["IMPORT_JOB_THRESHOLD"], app.config["JOBS_SYNCHRONOUS"] = old
     assert 'data-state="finished"' in page
     assert counts(page)["create"] == 36
+    assert reads == ["screen"]
     assert "import-committed" in page
     assert len(purchases_of(app, codes[0])) == 12
     with app.app_context():
