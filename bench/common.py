@@ -43,6 +43,17 @@ def fresh_database(prefix="bo_bench", sqlalchemy_url=True):
     return f"{base}/{name}", drop
 
 
+def close(app, drop, keep=False):
+    """End of a bench: release the app's connections, then drop the fresh database (unless kept)."""
+    from backoffice.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop and not keep:
+        drop()
+
+
 def log(msg):
     print(msg, flush=True)
 

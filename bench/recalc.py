@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, log, run_job, timed, vacuum  # noqa: E402
+from common import close, fresh_database, log, run_job, timed, vacuum  # noqa: E402
 
 PERIOD = "2026Q2"
 MONTHS = ("2026-04-01", "2026-05-01", "2026-06-01")
@@ -233,11 +233,7 @@ def main():
             if not ok:
                 raise SystemExit(1)
     finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if drop and not args.keep:
-            drop()
+        close(app, drop, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, log, run_job, timed, vacuum  # noqa: E402
+from common import close, fresh_database, log, run_job, timed, vacuum  # noqa: E402
 
 SAMPLED = 50_000
 TARGETS = {"A1/B1": 3.0, "A2/B2": 2.0}
@@ -287,11 +287,7 @@ def main():
             if failures:
                 raise SystemExit("; ".join(failures))
     finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if drop and not args.keep:
-            drop()
+        close(app, drop, keep=args.keep)
 
 
 if __name__ == "__main__":

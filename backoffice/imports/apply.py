@@ -25,7 +25,8 @@ from backoffice.imports.base import ImportResult, Keeper, header_aliases
 from backoffice.imports.clients import ClientPlanner
 from backoffice.imports.purchases import PurchasePlanner
 from backoffice.imports.reading import read_table
-from backoffice.models import ChangeLog, PurchaseRecord
+from backoffice.audit import log_bulk_change
+from backoffice.models import PurchaseRecord
 
 log = logging.getLogger(__name__)
 
@@ -146,21 +147,9 @@ def log_import(result, user, filename):
         "import": filename or "", "unchanged": result.counts["unchanged"], "rejected": result.counts["reject"],
         "mode": result.mode,
     }
-    try:
-        from backoffice.audit import log_bulk_change
-    except ImportError:  # the audit module is not there: a plain summary row per action
-        log_bulk_change = None
     for action in ("create", "update"):
-        count = result.counts[action]
-        if not count:
-            continue
-        if log_bulk_change is not None:
-            log_bulk_change(PurchaseRecord, action, count, details=details)
-        else:
-            db.session.add(ChangeLog(
-                user_id=getattr(user, "id", None), action=action, table_name=TABLES[result.kind],
-                new_value=f"{count} rows ({action}, import {filename or '-'})",
-            ))
+        if result.counts[action]:
+            log_bulk_change(PurchaseRecord, action, result.counts[action], details=details)
     db.session.flush()
 
 

@@ -102,7 +102,6 @@ class PurchasePlanner:
         self.client_ids = {}  # client code -> id (None: unknown or outside the scope)
         self.months = {}  # month text -> date or CellError code
         self.seen = {}  # (client id, month) -> first row number
-        self.staged = None  # set by imports.apply
 
     def _resolve_clients(self, codes):
         todo = [c for c in codes if c not in self.client_ids]
@@ -249,8 +248,7 @@ class PurchasePlanner:
             if not errors:
                 errors = rules(values, item)  # the same call the forms and the API make
             if errors:
-                ordered = sorted(errors.items(), key=lambda p: FIELDS.index(p[0]) if p[0] in FIELDS else 9)
-                outcomes.append((row, label, "reject", ordered, None, None))
+                outcomes.append((row, label, "reject", _in_column_order(errors), None, None))
                 continue
             profit = values.get("profit") if self.has_profit else (item.profit if item is not None else None)
             new = (values["client_id"], values["month"], values["quantity"], values["amount"], profit)
@@ -278,8 +276,7 @@ class PurchasePlanner:
                 # The rules see the values as the form would give them (money as Decimal).
                 errors = rules(values, item)
                 if errors:
-                    ordered = sorted(errors.items(), key=lambda p: FIELDS.index(p[0]) if p[0] in FIELDS else 9)
-                    outcomes.append((row, _label(code, month, ""), "reject", ordered, None, None))
+                    outcomes.append((row, _label(code, month, ""), "reject", _in_column_order(errors), None, None))
                     continue
                 new = (client_id, month, quantity, amt, prof)
                 if act != "unchanged":
@@ -300,6 +297,11 @@ class PurchasePlanner:
                 continue
             result.add(RowResult(row, label, action, changes=_changes(new, item)), keep=keeper(action))
         return work
+
+
+def _in_column_order(errors):
+    """{field: message} -> [(field, message)] in the file's column order (others last)."""
+    return sorted(errors.items(), key=lambda p: FIELDS.index(p[0]) if p[0] in FIELDS else len(FIELDS))
 
 
 def _cents(texts):

@@ -169,17 +169,15 @@ class ImportView(BaseView):
     def preview(self, upload_id):
         meta = self._meta_or_404(upload_id)
         threshold = self._threshold()
-        rows = meta.get("rows")
-        if rows is None or rows <= threshold:  # a small file is checked here and now (dry run)
-            data = uploads.read(upload_id)
-            try:
-                rows = len(self.read_table(data, meta.get("filename", "")))
-            except ImportFileError as exc:
-                return self._upload_page(exc.message, 400)
-        if rows > threshold:  # a large one is checked by the job the confirmation starts
+        try:
+            rows = self._rows(upload_id, meta)
+        except ImportFileError as exc:
+            return self._upload_page(exc.message, 400)
+        if rows > threshold:  # a large file is checked by the job the confirmation starts
             return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=None,
                               rows=rows, threshold=threshold, form=ConfirmForm(), large=True)
-        result = self.run_import(data, g.user, "dry_run", meta.get("filename", ""))
+        # A small one is checked here and now (dry run).
+        result = self.run_import(uploads.read(upload_id), g.user, "dry_run", meta.get("filename", ""))
         return self._page("imports/preview.html", meta=meta, upload_id=upload_id, result=result,
                           rows=rows, threshold=threshold, form=ConfirmForm(), large=False)
 
@@ -193,23 +191,27 @@ class ImportView(BaseView):
         if mode not in MODES:
             abort(400)
         filename = meta.get("filename", "")
-        rows = meta.get("rows")
-        if rows is not None and rows > self._threshold():
-            return self._launch(upload_id, mode, filename)
-        data = uploads.read(upload_id)
         try:
-            table = self.read_table(data, filename)
+            rows = self._rows(upload_id, meta)
         except ImportFileError as exc:
             return self._upload_page(exc.message, 400)
-        if len(table) > self._threshold():
+        if rows > self._threshold():
             return self._launch(upload_id, mode, filename)
         if mode == "dry_run":
             return redirect(url_for(f"{self.endpoint}.preview", upload_id=upload_id))
         try:
-            result = self.run_import(data, g.user, mode, filename)
+            result = self.run_import(uploads.read(upload_id), g.user, mode, filename)
         except self.conflict_errors as exc:
             return self._upload_page(str(exc), 409)
         return self._page("imports/result.html", meta=meta, result=result, run=None)
+
+    def _rows(self, upload_id, meta):
+        """How many record rows the upload has: counted by the upload check and kept on the
+        ticket (the id is the file's hash, so the count cannot go stale); a ticket from before
+        counts were kept is answered by reading the file (raises ImportFileError)."""
+        if meta.get("rows") is not None:
+            return meta["rows"]
+        return len(self.read_table(uploads.read(upload_id), meta.get("filename", "")))
 
     def _launch(self, upload_id, mode, filename):
         from backoffice.jobs import JobRefused, launch

@@ -113,6 +113,19 @@ def start_worker(job_app, tmp_path):
         w.stop()
 
 
+def run_row(app, run_id):
+    """A job run as plain data (state, summary, error, progress), read in its own app context."""
+    from backoffice.extensions import db
+    from backoffice.models import JobRun
+
+    with app.app_context():
+        run = db.session.get(JobRun, run_id)
+        out = {"state": getattr(run.state, "value", run.state), "summary": run.summary, "error": run.error,
+               "done": run.progress_done, "total": run.progress_total}
+        db.session.rollback()
+        return out
+
+
 def wait_for_run(app, run_id, states=("finished", "failed", "cancelled"), timeout=120, worker=None):
     """Poll the job-run row until it reaches one of ``states``; returns the row's state."""
     import sqlalchemy as sa

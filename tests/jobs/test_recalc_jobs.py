@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.jobs.conftest import wait_for_run
+from tests.jobs.conftest import run_row, wait_for_run
 
 Q3 = "2026Q3"  # ended on 2026-09-30: recalculable
 WORKED = {  # SPEC §3.2 worked example, format Z: (条, 元) -> expected scale
@@ -110,18 +110,6 @@ def launch_plan(app, scheme, period, **extra):
         plan = plan_recalc(scheme, period, today=dt.date(2026, 11, 23))
         run = launch(plan.kind, dict(plan.params, **extra), user=act_as_system(), dedupe_key=plan.dedupe_key)
         return run.id
-
-
-def run_row(app, run_id):
-    from backoffice.extensions import db
-    from backoffice.models import JobRun
-
-    with app.app_context():
-        run = db.session.get(JobRun, run_id)
-        out = {"state": getattr(run.state, "value", run.state), "summary": run.summary, "error": run.error,
-               "done": run.progress_done, "total": run.progress_total}
-        db.session.rollback()
-        return out
 
 
 def finish_scale_run(app, run_id, worker, timeout=120):

@@ -22,7 +22,7 @@ from fractions import Fraction
 import pytest
 import sqlalchemy as sa
 
-from tests.jobs.conftest import wait_for_run
+from tests.jobs.conftest import run_row, wait_for_run
 
 N_CLIENTS = 4000
 PREFIX = "SJ"
@@ -101,18 +101,6 @@ def launch(app, kind, campaign_id, **params):
                          dedupe_key=f"surveys:{key}:{campaign_id}")
         assert run.enqueued
         return run.id
-
-
-def run_row(app, run_id):
-    from backoffice.extensions import db
-    from backoffice.models import JobRun
-
-    with app.app_context():
-        run = db.session.get(JobRun, run_id)
-        out = {"state": getattr(run.state, "value", run.state), "summary": run.summary, "error": run.error,
-               "done": run.progress_done, "total": run.progress_total}
-        db.session.rollback()
-        return out
 
 
 def invitations(app, campaign_id):
