@@ -22,7 +22,7 @@ from backoffice.security.scope import outside_scope_message
 from backoffice.models.choices import (
     ClientCategory, ClientQuality, ClientStatus, MarketType, RegionClass, Settlement,
 )
-from backoffice.views.labels import LABELS
+from backoffice.labels import LABELS
 
 COLUMNS = [
     Column("code", _l("Client code"), required=True, example="C0001", aliases=("client_code", "客户编码", "客戶編碼", "客户代码")),
