@@ -26,7 +26,7 @@ from flask import g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from backoffice.clock import business_now
+from backoffice.clock import business_stamp
 from backoffice.extensions import db
 from backoffice.models.audit import (  # noqa: F401  (display helpers, kept importable from here)
     RECORD_LABELS,
@@ -156,7 +156,7 @@ def _note_old_values(session, flush_context, instances):
 
 def _write_change_log(session, flush_context):
     old_by_state = session.info.get(_OLD, {})
-    user_id, now = current_user_id(), business_now()
+    user_id, now = current_user_id(), business_stamp()
     rows = []
 
     def row(action, obj, **kw):
@@ -215,7 +215,7 @@ def log_entry(action, table_name, *, record_id=None, summary=None, details=None,
     """Add one change-log row outside the flush events (exports, bulk writes)."""
     session = session or db.session
     entry = ChangeLog(
-        at=business_now(), user_id=current_user_id(), action=action, table_name=table_name,
+        at=business_stamp(), user_id=current_user_id(), action=action, table_name=table_name,
         record_id=record_id, summary=_short(summary) if summary else None, details=details,
     )
     session.add(entry)

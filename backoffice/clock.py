@@ -33,6 +33,12 @@ def business_now():
     return business_now_aware().replace(tzinfo=None, microsecond=0)
 
 
+def business_stamp():
+    """Now, naive business wall-clock time with microseconds: AuditMixin's 创建时间/修改时间 and
+    change-log rows, where the order of two writes in one second still shows."""
+    return business_now_aware().replace(tzinfo=None)
+
+
 def utc_now():
     """Now as naive UTC: job-run bookkeeping only (see the module's docstring)."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

@@ -19,6 +19,7 @@ import math
 import random
 from decimal import ROUND_HALF_UP, Decimal
 
+from backoffice.clock import business_today
 from backoffice.rules.key_account import key_account_reasons
 from backoffice.rules.scale import scale_codes
 from backoffice.rules.service_level import ENTITLEMENTS, default_service_level
@@ -794,7 +795,7 @@ def load_demo(n_clients=500, seed=2026, today=DEMO_TODAY):
     if demo_present(session):
         return []
     # Never plan anything after the real today (only matters if the clock is behind DEMO_TODAY).
-    today = min(today, dt.date.today())
+    today = min(today, business_today())
     formats = {f.code: f for f in session.scalars(sa.select(m.BusinessFormat).order_by(m.BusinessFormat.code))}
     if not formats:
         raise RuntimeError("No business formats: run `flask backoffice init` first.")

@@ -15,7 +15,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backoffice.clock import business_now
+from backoffice.clock import business_stamp
 from backoffice.formatting import formatters_for
 from backoffice.labels import LABELS
 
@@ -36,7 +36,7 @@ class ChangeLog(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Business wall-clock time (backoffice.clock), like AuditMixin's changed_on shown beside the
     # History tab on the same page (README: How times are stored).
-    at: Mapped[dt.datetime] = mapped_column(default=business_now, index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=business_stamp, index=True)
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ab_user.id"))
     user: Mapped[Optional[User]] = relationship()
     action: Mapped[str] = mapped_column(sa.String(10))  # create / update / delete / export

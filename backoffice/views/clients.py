@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
+from backoffice.clock import business_today
 from backoffice.models import BusinessFormat, Client, Contact, PurchaseRecord
 from backoffice.models.choices import MarketType
 from backoffice.views.base import ScopedApi, ScopedModelView
@@ -110,15 +111,13 @@ class ClientView(ScopedModelView):
     @permission_name("show")
     def print_view(self, pk):
         """The record on one A4 page (seed 003 打印, SPEC §9); 404 outside the user's scope."""
-        import datetime as dt
-
         from flask import g, render_template, url_for
 
         from backoffice.views.client_print import client_print_context
 
         client = self._scoped_get(pk)
         return render_template(
-            "print/client.html", printed_on=dt.date.today().isoformat(), printed_by=str(g.user),
+            "print/client.html", printed_on=business_today().isoformat(), printed_by=str(g.user),
             back_url=url_for("ClientView.show", pk=pk), **client_print_context(client),
         )
 

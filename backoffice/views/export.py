@@ -35,6 +35,7 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from backoffice.clock import business_now
 from backoffice.extensions import db
 from backoffice.views.formatting import plain as plain_formatter
 
@@ -359,7 +360,7 @@ def csv_response(export, filename_stem, filters_desc, encoding):
             log.exception("could not log export of %s", table)
             db.session.rollback()
 
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = business_now().strftime("%Y%m%d-%H%M%S")  # the file name a person reads: business time
     filename = f"{filename_stem}-{stamp}.csv"
     charset = "utf-8" if encoding.startswith("utf") else "gb18030"
     response = Response(
