@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_now
+from backoffice.rules.sampling import parse_campaign_period
 
 from .base import AuditMixin, Model, Validated, code_in_use
 from .choices import (
@@ -166,8 +167,6 @@ class SurveyCampaign(Validated, AuditMixin, Model):
 
     @classmethod
     def business_errors(cls, values, item=None):
-        from backoffice.rules.sampling import parse_campaign_period
-
         errors = {}
         kind = values.get("kind")
         kind = str(getattr(kind, "value", kind) or "")

@@ -15,6 +15,7 @@ from backoffice.clock import business_stamp
 from backoffice.extensions import db
 from backoffice.models import Tier, TierScheme
 from backoffice.recalc import compute as C
+from backoffice.recalc.plan import parse_scheme_period
 from backoffice.recalc.write import SchemeTiers, scheme_statements, write_batch
 
 ADVISORY_LOCK = 740_031  # "recalc": one recalculation writes at a time (pg_advisory_xact_lock)
@@ -79,8 +80,6 @@ def _problems(conn, target):
 def recalculate(scheme_code, period_text, *, run_id=None, progress=None, expected_kind=None,
                 batch_size=None, method=None):
     """Recalculate ``scheme_code`` over ``period_text``; returns the run's JSON summary."""
-    from backoffice.recalc.plan import parse_scheme_period
-
     progress = progress or (lambda done, total=None: None)
     scheme = db.session.execute(sa.select(TierScheme).where(TierScheme.code == scheme_code)).scalar()
     if scheme is None:
