@@ -162,3 +162,15 @@ def test_no_import_cycles_inside_backoffice():
     assert not cycles, "import cycles:\n" + "\n".join(
         f"  {path}\n    (all of: {members})" for path, members in zip(cycles, components)
     )
+
+
+def test_only_the_app_factory_imports_views():
+    """Issue #10: services, imports, jobs and models do not import views (labels and display
+    formatting they need live in backoffice/labels.py and backoffice/formatting.py)."""
+    graph = import_graph()
+    offenders = {
+        name: sorted(t for t in targets if t == "backoffice.views" or t.startswith("backoffice.views."))
+        for name, targets in graph.items()
+        if name != "backoffice" and not name.startswith("backoffice.views")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
