@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from backoffice.clock import business_today  # noqa: F401  (views.system imports it from here)
+from backoffice.clock import business_today  # also imported from here by views.system
 from backoffice.extensions import db
 from backoffice.jobs.errors import JobRefused
 from backoffice.models import TierScheme

@@ -1,4 +1,5 @@
 """Client archive screens and APIs: clients, contacts, purchases, business formats (SPEC §2)."""
+from flask import g, render_template, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -10,6 +11,7 @@ from backoffice.clock import business_today
 from backoffice.models import BusinessFormat, Client, Contact, PurchaseRecord
 from backoffice.models.choices import MarketType
 from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.views.client_print import client_print_context
 from backoffice.views.labels import AUDIT_FIELDSET, LABELS
 from backoffice.views.tickets import TicketView
 from backoffice.views.tiers import ClientTierView, TierHistoryView
@@ -111,10 +113,6 @@ class ClientView(ScopedModelView):
     @permission_name("show")
     def print_view(self, pk):
         """The record on one A4 page (seed 003 打印, SPEC §9); 404 outside the user's scope."""
-        from flask import g, render_template, url_for
-
-        from backoffice.views.client_print import client_print_context
-
         client = self._scoped_get(pk)
         return render_template(
             "print/client.html", printed_on=business_today().isoformat(), printed_by=str(g.user),
