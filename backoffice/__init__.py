@@ -18,8 +18,12 @@ def create_app(config=None):
     else:
         app.config.from_object(config() if isinstance(config, type) else config)
 
-    from backoffice import models  # noqa: F401  (registers the tables)
+    # Imported here, not at the top: `import backoffice.rules...` (unit tests, the worker's
+    # start) must not load the ORM, the views and the CLI; nothing below imports this package.
+    from backoffice import listeners, models  # noqa: F401  (models registers the tables)
     from flask_appbuilder.models.sqla import Model
+
+    listeners.install(app)  # derived fields, change log, survey hooks, in that order (listeners.py)
 
     with app.app_context():
         db.init_app(app)

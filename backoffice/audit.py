@@ -11,48 +11,36 @@ by the same code:
   log commits or rolls back with the change itself.
 
 The author is ``g.user``: the signed-in user in a request, the ``system`` user in jobs
-(``backoffice.cli.act_as_system``). Bulk SQL statements (``UPDATE ... WHERE``) bypass the ORM
+(``backoffice.security.system_user.act_as_system``). The listeners are installed by
+``backoffice.listeners.install`` (from ``create_app``); importing this module changes nothing.
+Times are business wall-clock times (``backoffice.clock``, README "How times are stored"). Bulk SQL statements (``UPDATE ... WHERE``) bypass the ORM
 and its events; a job that runs one reports it with ``log_bulk_change``.
 """
 import datetime as dt
 import decimal
 import enum
+import json
 
 import sqlalchemy as sa
 from flask import g, has_app_context
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from backoffice.models.audit import ChangeLog
+from backoffice.clock import business_stamp
+from backoffice.extensions import db
+from backoffice.models.audit import (  # noqa: F401  (display helpers, kept importable from here)
+    RECORD_LABELS,
+    ChangeLog,
+    display_value,
+    field_label,
+    model_for,
+    record_label,
+)
 
 # Records whose history is itself the record (or bookkeeping that changes every few seconds).
 NOT_AUDITED = {"change_log", "job_run", "tier_history", "ticket_event"}
 # Stamped on every write by AuditMixin: the log row's own who/when says the same.
 NOT_FIELDS = {"created_on", "changed_on", "created_by_fk", "changed_by_fk"}
-
-# table -> what a person calls one record of it (History tab, change log screen, export log)
-RECORD_LABELS = {
-    "client": _l("Client"),
-    "contact": _l("Contact"),
-    "purchase_record": _l("Purchase record"),
-    "business_format": _l("Business format"),
-    "client_tier": _l("Client tier"),
-    "tier_scheme": _l("Tier scheme"),
-    "tier": _l("Tier"),
-    "ticket": _l("Ticket"),
-    "visit_log": _l("Visit log"),
-    "visit_plan": _l("Visit plan"),
-    "visit_plan_item": _l("Visit plan item"),
-    "appraisal_template": _l("Appraisal template"),
-    "appraisal_item": _l("Appraisal item"),
-    "appraisal_sheet": _l("Appraisal sheet"),
-    "appraisal_score": _l("Appraisal score"),
-    "department": _l("Department"),
-    "staff": _l("Staff member"),
-    "job_run": _l("Job run"),
-    "change_log": _l("Change log"),
-}
 
 _OLD = "_audit_old_values"
 
@@ -84,8 +72,6 @@ def as_text(value):
     if isinstance(value, (dt.date, decimal.Decimal, int, float)):
         return str(value)
     if isinstance(value, (dict, list)):
-        import json
-
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return str(value)
 
@@ -136,7 +122,6 @@ def _pk(obj):
     return values[0] if values else None
 
 
-@event.listens_for(Session, "before_flush")
 def _note_old_values(session, flush_context, instances):
     """Old values of every record about to be updated, while the database still holds them."""
     old_by_state = session.info.setdefault(_OLD, {})
@@ -169,10 +154,9 @@ def _note_old_values(session, flush_context, instances):
         old_by_state[state] = old
 
 
-@event.listens_for(Session, "after_flush")
 def _write_change_log(session, flush_context):
     old_by_state = session.info.get(_OLD, {})
-    user_id, now = current_user_id(), dt.datetime.now()
+    user_id, now = current_user_id(), business_stamp()
     rows = []
 
     def row(action, obj, **kw):
@@ -214,12 +198,10 @@ def _write_change_log(session, flush_context):
         session.connection().execute(sa.insert(ChangeLog.__table__), rows)
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _forget_old_values(session, flush_context):
     session.info.pop(_OLD, None)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_on_rollback(session):
     session.info.pop(_OLD, None)
 
@@ -231,11 +213,9 @@ def _short(text, limit=200):
 
 def log_entry(action, table_name, *, record_id=None, summary=None, details=None, session=None):
     """Add one change-log row outside the flush events (exports, bulk writes)."""
-    from backoffice.extensions import db
-
     session = session or db.session
     entry = ChangeLog(
-        at=dt.datetime.now(), user_id=current_user_id(), action=action, table_name=table_name,
+        at=business_stamp(), user_id=current_user_id(), action=action, table_name=table_name,
         record_id=record_id, summary=_short(summary) if summary else None, details=details,
     )
     session.add(entry)
@@ -258,55 +238,8 @@ def log_bulk_change(table, action, count, details=None, session=None):
     )
 
 
-def display_value(table_name, field, text):
-    """What a screen shows for a logged value: labels for codes, 是/否, ¥ amounts, dates."""
-    if text is None or field is None:
-        return "" if text is None else text
-    model = model_for(table_name)
-    if model is None:
-        return text
-    from backoffice.views.formatting import formatters_for
-
-    mapper = sa.inspect(model)
-    col_attr = next((a for a in mapper.column_attrs if a.key == field), None)
-    if col_attr is None:
-        return text  # a relation: its label was stored
-    column = col_attr.columns[0]
-    try:
-        if isinstance(column.type, sa.Boolean):
-            value = text == "true"
-        elif isinstance(column.type, sa.DateTime):
-            value = dt.datetime.fromisoformat(text)
-        elif isinstance(column.type, sa.Date):
-            value = dt.date.fromisoformat(text)
-        elif isinstance(column.type, sa.Numeric):
-            value = decimal.Decimal(text)
-        else:
-            value = text
-        out = formatters_for(model)[field](value)
-    except (ValueError, ArithmeticError, KeyError):
-        return text
-    striptags = getattr(out, "striptags", None)
-    return striptags() if striptags else ("" if out is None else str(out))
-
-
-def model_for(table_name):
-    from backoffice.models import Model
-
-    for mapper in Model.registry.mappers:
-        if getattr(mapper.class_, "__tablename__", None) == table_name:
-            return mapper.class_
-    return None
-
-
-def record_label(table_name):
-    return RECORD_LABELS.get(table_name, table_name)
-
-
 def history_of(table_name, record_id):
     """The change-log rows of one record, newest first (the History tab)."""
-    from backoffice.extensions import db
-
     try:
         record_id = int(record_id)  # the show route hands the key over as text
     except (TypeError, ValueError):
@@ -324,9 +257,17 @@ def history_of(table_name, record_id):
     return rows
 
 
-def field_label(field):
-    if not field:
-        return ""
-    from backoffice.views.labels import LABELS
+# The session events, in the order they must run within a flush (listeners.install says why).
+LISTENERS = (
+    ("before_flush", _note_old_values),
+    ("after_flush", _write_change_log),
+    ("after_flush_postexec", _forget_old_values),
+    ("after_rollback", _forget_on_rollback),
+)
 
-    return str(LABELS.get(field, field))
+
+def install():
+    """Listen on every Session; idempotent (tests build many apps in one process)."""
+    for name, fn in LISTENERS:
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)

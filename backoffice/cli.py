@@ -2,10 +2,14 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_appbuilder.security.manager import BaseSecurityManager
+from flask_migrate import upgrade
 
 from backoffice.extensions import db
-
-SYSTEM_USER = "system"
+from backoffice.recalc.cli import recalc_command
+from backoffice.security.roles import ROLES, common_pairs, declared_pairs
+from backoffice.security.system_user import SYSTEM_USER, act_as_system, system_user  # noqa: F401  (tests, bench)
+from backoffice.seed import seed_reference_data
 
 
 @click.group("backoffice")
@@ -13,32 +17,11 @@ def backoffice_cli():
     """Back-office administration commands."""
 
 
-def system_user():
-    """The dedicated user jobs and imports act as, so audit columns are always filled (SPEC §1)."""
-    sm = current_app.appbuilder.sm
-    user = sm.find_user(username=SYSTEM_USER)
-    if user is None:
-        import secrets
-
-        user = sm.add_user(
-            SYSTEM_USER, "System", "Jobs", "system@backoffice.invalid", [sm.find_role("Admin")],
-            password=secrets.token_urlsafe(24),
-        )
-        user.active = False  # cannot log in
-        db.session.commit()
-    return user
-
-
-def act_as_system():
-    from backoffice.security.scope import act_as
-
-    return act_as(system_user())
+backoffice_cli.add_command(recalc_command)
 
 
 def sync_roles(prune=False):
     """Create the roles of SPEC §1 and give them their declared permissions."""
-    from backoffice.security.roles import ROLES, common_pairs, declared_pairs
-
     sm = current_app.appbuilder.sm
     lookup = {
         (pv.permission.name, pv.view_menu.name): pv
@@ -79,12 +62,6 @@ def menu_pairs(granted, available):
 
 def initialise():
     """Upgrade the schema, register permissions, sync roles, seed reference data (idempotent)."""
-    from flask_migrate import upgrade
-
-    from backoffice.seed import seed_reference_data
-
-    from flask_appbuilder.security.manager import BaseSecurityManager
-
     upgrade(revision="heads")  # every branch: parallel work may add sibling revisions
     # The roles FAB itself needs (Admin, Public); its create_all is skipped, Alembic owns the schema.
     BaseSecurityManager.create_db(current_app.appbuilder.sm)
@@ -118,7 +95,7 @@ def sync_roles_command(prune):
 @with_appcontext
 def demo_data_command(clients, seed):
     """Load the deterministic demo company once (no-op if it is already there)."""
-    from backoffice.demo import demo_logins, load_demo
+    from backoffice.demo import demo_logins, load_demo  # lazy: the demo generator is large, `flask --help` need not load it
 
     act_as_system()
     if load_demo(n_clients=clients, seed=seed):
@@ -131,5 +108,3 @@ def demo_data_command(clients, seed):
     click.echo(f"  {'username':<12} {'role':<14} {'password':<22} name")
     for username, role, name, password in logins:
         click.echo(f"  {username:<12} {role:<14} {password or '(changed, not shown)':<22} {name}")
-
-from backoffice.recalc.cli import recalc_command; backoffice_cli.add_command(recalc_command)  # noqa: E402,E702

@@ -19,6 +19,13 @@ import math
 import random
 from decimal import ROUND_HALF_UP, Decimal
 
+import sqlalchemy as sa
+from flask import current_app, g
+from werkzeug.security import check_password_hash
+
+from backoffice import models as m
+from backoffice.clock import business_today
+from backoffice.extensions import db
 from backoffice.rules.key_account import key_account_reasons
 from backoffice.rules.scale import scale_codes
 from backoffice.rules.service_level import ENTITLEMENTS, default_service_level
@@ -734,11 +741,6 @@ def _plan_sheets(rng, staff, staff_by_no, heads, templates, month):
 
 def demo_present(session=None):
     """Whether the demo company (or anything with its keys) is already in the database."""
-    import sqlalchemy as sa
-
-    from backoffice import models as m
-    from backoffice.extensions import db
-
     session = session or db.session
     dept_codes = [c for c, _n, _p in DEPARTMENTS]
     staff_nos = [s[0] for s in STAFF]
@@ -754,13 +756,6 @@ def demo_logins():
     database now, for ``flask backoffice demo-data`` to print on every run (also when the demo
     company was loaded before). The password is ``DEMO_PASSWORD`` unless someone changed it, in
     which case it is None (never printed: we do not know it)."""
-    import sqlalchemy as sa
-    from flask import current_app
-    from werkzeug.security import check_password_hash
-
-    from backoffice import models as m
-    from backoffice.extensions import db
-
     sm = current_app.appbuilder.sm
     dept_names = dict(db.session.execute(
         sa.select(m.Department.code, m.Department.name).where(m.Department.code.in_([c for c, _n, _p in DEPARTMENTS]))
@@ -783,18 +778,11 @@ def demo_logins():
 def load_demo(n_clients=500, seed=2026, today=DEMO_TODAY):
     """Write the demo company in one transaction; return [(username, role, display name)] of its
     logins, or [] if it is already present. ``g.user`` must be set (audit columns)."""
-    import sqlalchemy as sa
-    from flask import current_app, g
-    from werkzeug.security import check_password_hash
-
-    from backoffice import models as m
-    from backoffice.extensions import db
-
     session = db.session
     if demo_present(session):
         return []
     # Never plan anything after the real today (only matters if the clock is behind DEMO_TODAY).
-    today = min(today, dt.date.today())
+    today = min(today, business_today())
     formats = {f.code: f for f in session.scalars(sa.select(m.BusinessFormat).order_by(m.BusinessFormat.code))}
     if not formats:
         raise RuntimeError("No business formats: run `flask backoffice init` first.")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from backoffice.extensions import db
 from backoffice.models import AppraisalItem, AppraisalTemplate, BusinessFormat, Tier, TierScheme
+from backoffice.rules.service_level import ENTITLEMENTS
 from backoffice.surveys.seed import seed_questionnaire
 
 # SPEC §3: Z 食杂店 verified (seed 004); the others marked unverified.
@@ -52,10 +53,6 @@ APPRAISAL_TEMPLATES = [
 
 
 def _entitlements():
-    try:
-        from backoffice.rules.service_level import ENTITLEMENTS
-    except ImportError:  # pragma: no cover
-        return {}
     return {k: "\n".join(v) for k, v in ENTITLEMENTS.items()}
 
 

@@ -89,10 +89,9 @@ COPY_COLUMNS = "client_id, month, quantity, amount, profit, created_on, changed_
 
 
 def copy_rows(db, table, text):
-    raw = db.session.connection().connection.dbapi_connection
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN") as copy:
-            copy.write(text)
+    from backoffice.pgcopy import copy_rows as copy_in  # the product's one COPY writer (after the app is set up)
+
+    copy_in(db.session.connection(), table, COPY_COLUMNS, text)
 
 
 def run_reference(db, sa, text):

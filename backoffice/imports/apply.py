@@ -9,30 +9,30 @@ Modes:
 - ``valid_rows``: the valid rows are written, the rejected ones reported.
 
 Writes happen inside one database transaction, committed at the end (or rolled back): a
-reader never sees half an import, and a job killed mid-way leaves nothing (SPEC §8). Clients go
+reader never sees half an import, and a job killed mid-way leaves nothing (SPEC §8); the loop
+is ``imports.base.run_import``, shared with the survey-answer import. Clients go
 through the ORM (derived columns, automatic change log); purchases, which come by the hundred
 thousand, go through a staging table: ``COPY`` on PostgreSQL (executemany elsewhere), then one
 ``INSERT ... SELECT ... ON CONFLICT (client_id, month) DO UPDATE ... WHERE <a value differs>``.
 """
-import datetime as dt
 import logging
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 
+from backoffice.clock import business_stamp
 from backoffice.extensions import db
-from backoffice.imports.base import ImportResult, Keeper, header_aliases
+from backoffice.imports.base import CHUNK_ROWS, MODES, header_aliases, run_import  # noqa: F401  (MODES: views)
 from backoffice.imports.clients import ClientPlanner
 from backoffice.imports.purchases import PurchasePlanner
 from backoffice.imports.reading import read_table
 from backoffice.audit import log_bulk_change
 from backoffice.models import PurchaseRecord
+from backoffice.pgcopy import copy_rows
 
 log = logging.getLogger(__name__)
 
-MODES = ("all_or_nothing", "valid_rows", "dry_run")
 PLANNERS = {"clients": ClientPlanner, "purchases": PurchasePlanner}
-CHUNK_ROWS = 20000
 TABLES = {"clients": "client", "purchases": "purchase_record"}
 
 
@@ -55,38 +55,18 @@ def import_file(kind, data, *, user=None, mode="dry_run", filename="", progress=
     ``progress(done, total)`` is called after every chunk. Raises ``ImportFileError`` when the
     file as a whole is unusable. Commits on success; rolls back whatever it wrote otherwise.
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown import mode {mode!r}")
-    user = user if user is not None else getattr(g, "user", None)
-    table = read_upload(kind, data, filename)
-    planner = PLANNERS[kind](user, list(table.frame.columns))
-    result = ImportResult(
-        kind=kind, mode=mode, total=len(table), fmt=table.fmt, encoding=table.encoding,
-        ignored_rows=table.ignored_rows, columns=list(table.frame.columns),
+    def make_writer(planner, user):
+        return PurchaseWriter(user) if kind == "purchases" else planner
+
+    result = run_import(
+        kind, mode, user, lambda: read_upload(kind, data, filename),
+        lambda table, user: PLANNERS[kind](user, list(table.frame.columns)), make_writer,
+        progress=progress, chunk_rows=chunk_rows,
+        before_commit=lambda result: log_import(result, user, filename),
     )
-    writer = (PurchaseWriter(user) if kind == "purchases" else planner) if mode != "dry_run" else None
-    keeper = Keeper()
-    total = len(table)
-    try:
-        for start in range(0, total, chunk_rows):
-            work = planner.check(table.frame.iloc[start:start + chunk_rows], result, keeper)
-            # All or nothing: once a row failed nothing will be written, so stop staging.
-            if writer is not None and work and not (mode == "all_or_nothing" and result.rejected):
-                writer.stage(work)
-            if progress:
-                progress(min(start + chunk_rows, total), total)
-        if writer is None or (mode == "all_or_nothing" and result.rejected):
-            db.session.rollback()
-            return result
-        writer.finish()
-        log_import(result, user, filename)
-        db.session.commit()
-        result.committed = True
+    if result.committed:
         refresh_statistics(result)
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+    return result
 
 
 def refresh_statistics(result):
@@ -178,8 +158,8 @@ class PurchaseWriter:
         self.postgres = self.conn.dialect.name == "postgresql"
         self.staged = 0
         self.statistics = TableStatistics("purchase_record", self.conn) if self.postgres else None
-        # AuditMixin stamps local time (datetime.now); bulk rows get the same clock.
-        self.now = dt.datetime.now()
+        # The same clock as AuditMixin's stamps on ORM rows (business time, models.base).
+        self.now = business_stamp()
         self.conn.execute(sa.text(f"DROP TABLE IF EXISTS {self.STAGE}"))
         self.conn.execute(sa.text(
             f"CREATE TEMPORARY TABLE {self.STAGE} (client_id INTEGER NOT NULL, month DATE NOT NULL, "
@@ -193,12 +173,6 @@ class PurchaseWriter:
         return "".join(
             f"{c}\t{m.isoformat()}\t{q}\t{a}\t{null if p is None else p}{audit}\n" for c, m, q, a, p, *_rest in rows
         )
-
-    def _copy(self, table, columns, text):
-        raw = self.conn.connection.dbapi_connection
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                copy.write(text)
 
     def stage(self, rows):
         if not self.postgres:
@@ -214,8 +188,9 @@ class PurchaseWriter:
             audit = f"\t{self.now.isoformat(sep=' ')}\t{self.now.isoformat(sep=' ')}\t{self.user_id}\t{self.user_id}"
             try:
                 with db.session.begin_nested():
-                    self._copy("purchase_record", self.COLUMNS + ", created_on, changed_on, created_by_fk, changed_by_fk",
-                               self._copy_text(new, audit))
+                    copy_rows(self.conn, "purchase_record",
+                              self.COLUMNS + ", created_on, changed_on, created_by_fk, changed_by_fk",
+                              self._copy_text(new, audit))
             except Exception as exc:  # a raw COPY raises psycopg's own UniqueViolation
                 if _sqlstate(exc) != "23505":
                     raise
@@ -225,7 +200,7 @@ class PurchaseWriter:
                 self.statistics.grew(len(new))
         if rest:
             self.staged += len(rest)
-            self._copy(self.STAGE, self.COLUMNS, self._copy_text(rest))
+            copy_rows(self.conn, self.STAGE, self.COLUMNS, self._copy_text(rest))
 
     def finish(self):
         if not self.staged:

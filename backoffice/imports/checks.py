@@ -6,7 +6,9 @@ checks run here in bulk, with the same mechanism and the same messages:
 
 - uniqueness: the import finds existing rows *by their unique key* (one query per chunk of
   keys) and updates them, so the database key is never taken twice; a key given twice in the
-  file is the only way to break it, and ``duplicate_key_error`` says so;
+  file is the only way to break it, and ``duplicate_key_error`` says so. Any other unique key
+  of the table is asked of ``models.uniqueness.unique_errors``, the forms' own check
+  (``other_unique_keys``; none today: the client code and (client, month) are the only ones);
 - scope: ``security.scope.scope_clause`` (the one row-scope mechanism) selects, in one query
   per chunk, which of the referenced records the user may touch.
 
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from backoffice.extensions import db
+from backoffice.models.uniqueness import unique_errors, unique_keys
 from backoffice.security.scope import SCOPED, scope_clause
 
 CHUNK = 5000  # keys per IN (...) query: well inside SQLite's and PostgreSQL's parameter limits
@@ -43,3 +46,14 @@ def in_scope_ids(model, ids, user=None):
 
 def duplicate_key_error(first_row):
     return _("The same record is already given in row %(row)s of this file.", row=first_row)
+
+
+def other_unique_keys(model, key):
+    """The unique keys of ``model`` (``unique_keys``) besides ``key``, the column names an import
+    finds its rows by: those must be checked row by row with ``unique_errors``."""
+    return [group for group in unique_keys(model) if tuple(c.name for c in group) != tuple(key)]
+
+
+def unique_errors_beyond_key(model, key, values, item):
+    """The forms' uniqueness check, skipping the key the import matched the row on."""
+    return unique_errors(model, values, item, skip={tuple(key)})

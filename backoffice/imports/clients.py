@@ -18,11 +18,12 @@ from backoffice.imports import checks
 from backoffice.imports.base import CELL_MESSAGES, Column, RowResult, choice_aliases, display, length_limit
 from backoffice.imports.reading import CellError, normalise_header, parse_bool, parse_date
 from backoffice.models import BusinessFormat, Client, Department, Staff
+from backoffice.models.uniqueness import item_values
 from backoffice.security.scope import outside_scope_message
 from backoffice.models.choices import (
     ClientCategory, ClientQuality, ClientStatus, MarketType, RegionClass, Settlement,
 )
-from backoffice.views.labels import LABELS
+from backoffice.labels import LABELS
 
 COLUMNS = [
     Column("code", _l("Client code"), required=True, example="C0001", aliases=("client_code", "客户编码", "客戶編碼", "客户代码")),
@@ -48,6 +49,7 @@ COLUMNS = [
 ]
 FIELDS = [c.field for c in COLUMNS]
 KEY = "code"
+OTHER_UNIQUE_KEYS = checks.other_unique_keys(Client, (KEY,))
 
 CHOICES = {
     "status": ClientStatus, "market_type": MarketType, "region_class": RegionClass,
@@ -237,12 +239,12 @@ def _check_row(number, code, values, errors, item, writable, linked, seen_codes,
                 errors[name] = str(CELL_MESSAGES["required"])
     if not errors:
         # The model's own rules, on the record as it would be saved (as the form does).
-        from backoffice.views.base import item_values
-
         full = item_values(item) if item is not None else {}
         full.update(values)
         with db.session.no_autoflush:
             errors.update(Client.business_errors(full, item))
+            if OTHER_UNIQUE_KEYS:  # the forms' check, for unique keys other than the code
+                errors.update(checks.unique_errors_beyond_key(Client, (KEY,), full, item))
     if errors:
         return RowResult(number, code, "reject", errors=sorted(errors.items(), key=_field_order)), None, None
     if item is None:

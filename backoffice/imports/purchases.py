@@ -22,7 +22,7 @@ from backoffice.imports import checks
 from backoffice.imports.base import CELL_MESSAGES, Column, RowResult, display
 from backoffice.imports.reading import CellError, clean_number, parse_month
 from backoffice.models import Client, PurchaseRecord
-from backoffice.views.labels import LABELS
+from backoffice.labels import LABELS
 
 COLUMNS = [
     Column("client", _l("Client code"), required=True, example="C0001", aliases=("client_code", "code", "客户编码", "客戶編碼", "客户代码")),

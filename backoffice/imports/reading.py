@@ -9,12 +9,14 @@ Nothing here needs Flask or the database; a malformed file raises ``ImportFileEr
 code (for tests and logs) and a lazily translated message (for the person who uploaded it).
 """
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
@@ -278,8 +280,6 @@ def parse_month(text):
     A full date must be the first of the month: "2026-11-15" is refused rather than silently
     counted as November (a purchase month is a month, SPEC §2).
     """
-    import datetime as dt
-
     s = unicodedata.normalize("NFKC", text).strip()
     for pattern in _MONTH_PATTERNS:
         m = pattern.fullmatch(s)
@@ -294,8 +294,6 @@ def parse_month(text):
 
 def parse_date(text):
     """'2026-11-22', '2026/11/22', '20261122', '2026年11月22日' (or an Excel date cell) -> date."""
-    import datetime as dt
-
     s = unicodedata.normalize("NFKC", text).strip()
     for pattern in _DATE_PATTERNS:
         m = pattern.fullmatch(s)
@@ -327,8 +325,6 @@ def clean_number(text):
 
 def parse_decimal(text, places=2):
     """Money text -> Decimal with at most ``places`` decimals (a fen more is refused, not rounded)."""
-    from decimal import Decimal
-
     value = Decimal(clean_number(text))
     if value.as_tuple().exponent < -places and value != value.quantize(Decimal(1).scaleb(-places)):
         raise CellError("places")
@@ -337,8 +333,6 @@ def parse_decimal(text, places=2):
 
 def parse_int(text):
     """Whole-number text -> int ('1,200' and an Excel '1200.0' accepted; '12.5' refused)."""
-    from decimal import Decimal
-
     value = Decimal(clean_number(text))
     if value != value.to_integral_value():
         raise CellError("integer")

@@ -5,7 +5,6 @@ file again, and a background job (possibly on another machine sharing the folder
 very bytes the user previewed. Each user who uploaded a file gets a small ticket beside it; a
 user can only preview or import an upload they hold a ticket for.
 """
-import datetime as dt
 import hashlib
 import json
 import re
@@ -13,6 +12,9 @@ import time
 from pathlib import Path
 
 from flask import current_app
+
+import config  # the repository's config.py: INSTANCE_DIR
+from backoffice.clock import business_now
 
 ID_RE = re.compile(r"[0-9a-f]{64}")
 KEEP_DAYS = 7
@@ -23,8 +25,6 @@ def folder():
     if configured:
         path = Path(configured)
     else:
-        import config
-
         path = config.INSTANCE_DIR / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -47,7 +47,7 @@ def save(data, *, kind, filename, user, rows=None):
         tmp.replace(path)  # atomic: a reader never sees half a file
     meta = {
         "kind": kind, "filename": Path(filename or "").name[:200], "size": len(data),
-        "uploaded_at": dt.datetime.now().isoformat(timespec="seconds"), "user_id": getattr(user, "id", None),
+        "uploaded_at": business_now().isoformat(timespec="seconds"), "user_id": getattr(user, "id", None),
         "rows": rows,
     }
     _ticket(upload_id, getattr(user, "id", None)).write_text(json.dumps(meta, ensure_ascii=False))

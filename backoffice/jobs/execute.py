@@ -1,6 +1,6 @@
-"""Running one job run: on an RQ worker (``run_job``) or in-process when there is no Redis.
+"""Running one job run: on an RQ worker (``jobs.app.run_job``) or in-process when there is no Redis.
 
-``run_job`` claims the run (``queued`` -> ``running`` in one UPDATE, so a duplicate delivery
+``execute`` claims the run (``queued`` -> ``running`` in one UPDATE, so a duplicate delivery
 does nothing), acts as the ``system`` user, calls the job function with a ``JobContext`` and
 records the outcome. A heartbeat thread keeps ``heartbeat_at`` fresh while the job works, so
 a run whose worker is killed is recognised by ``runs.reap_stale``.
@@ -11,14 +11,15 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, g
 
+from backoffice.clock import utc_now as utcnow
 from backoffice.extensions import db
 from backoffice.jobs.registry import load_all
-from backoffice.jobs.runs import utcnow
 from backoffice.models import JobRun
 from backoffice.models.choices import JobState
 from backoffice.security.scope import act_as
+from backoffice.security.system_user import act_as_system
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,6 @@ def _claim(run_id):
 
 def execute(run_id):
     """Run one job run inside the current app context. Returns the run's final state."""
-    from backoffice.cli import act_as_system
-
     if not _claim(run_id):
         log.info("run #%s is not queued any more (cancelled or already taken): skipped", run_id)
         return None
@@ -108,22 +107,6 @@ def execute(run_id):
         progress_done=total, progress_total=total,
     )
     return JobState.finished
-
-
-def run_job(run_id):
-    """The RQ entry point (``backoffice.jobs.execute.run_job``)."""
-    if has_app_context():
-        return execute(run_id)
-    from backoffice.jobs.worker import worker_app
-
-    app = worker_app()
-    # A forked work horse must not reuse the parent's pooled connections.
-    with app.app_context():
-        db.engine.dispose(close=False)
-        try:
-            return execute(run_id)
-        finally:
-            db.session.remove()
 
 
 # -- embedded default: no REDIS_URL -------------------------------------------------------------

@@ -14,7 +14,11 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from backoffice.extensions import db
+from backoffice.imports import uploads
+from backoffice.imports.apply import import_file
+from backoffice.imports.reading import ImportFileError
 from backoffice.jobs.registry import job
+from backoffice.security.scope import act_as
 
 
 class ImportJobError(Exception):
@@ -28,10 +32,6 @@ def run_uploaded_import(ctx, run_import, refusals=()):
     ``run_import(data, user=, mode=, filename=, progress=)`` returns the import result; a file
     error, or one of ``refusals``, fails the run with the user's message.
     """
-    from backoffice.imports import uploads
-    from backoffice.imports.reading import ImportFileError
-    from backoffice.security.scope import act_as
-
     params = ctx.params
     user = db.session.get(User, ctx.run.launched_by_id) if ctx.run.launched_by_id else None
     if user is None:
@@ -54,8 +54,6 @@ def run_uploaded_import(ctx, run_import, refusals=()):
 
 
 def _run_import(ctx, kind):
-    from backoffice.imports.apply import import_file
-
     return run_uploaded_import(ctx, functools.partial(import_file, kind)).summary()
 
 

@@ -10,14 +10,17 @@ Launch them through ``backoffice.recalc.plan.plan_recalc`` (validation, dedupe k
 periodic schedule (``schedule.py``) launches the scale and annual ones. The work itself is
 ``backoffice.recalc.engine.recalculate``: one transaction, batches, progress, summary.
 """
+from flask import g
 from flask_babel import lazy_gettext as _l
 
+from backoffice.jobs.errors import JobRefused
 from backoffice.jobs.registry import job
+from backoffice.jobs.runs import launch
+from backoffice.recalc.engine import recalculate
+from backoffice.recalc.plan import SERVICE_SCHEME_KIND, plan_for_kind
 
 
 def _run(ctx, expected_kind):
-    from backoffice.recalc.engine import recalculate
-
     params = ctx.params
     return recalculate(
         params["scheme"], params["period"], run_id=ctx.run_id, progress=ctx.progress,
@@ -42,11 +45,6 @@ def _follow_with_service_level(period):
     """SPEC §3.3: the service level follows the new scale. The scale run has already set each
     client's level (override or default); this run brings the service-level scheme's own tiers
     and history up to date. Returns the run id, or the reason it was not launched."""
-    from flask import g
-
-    from backoffice.jobs.runs import JobRefused, launch
-    from backoffice.recalc.plan import SERVICE_SCHEME_KIND, plan_for_kind
-
     try:
         plan = plan_for_kind(SERVICE_SCHEME_KIND, period)
         if plan is None:

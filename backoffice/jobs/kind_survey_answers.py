@@ -10,15 +10,14 @@ surveys.import_answers  {"upload_id": sha256, "mode": ..., "filename": ..., "loc
 """
 from flask_babel import lazy_gettext as _l
 
+from backoffice.jobs.kind_import import run_uploaded_import
 from backoffice.jobs.registry import job
+from backoffice.surveys.imports import ImportConflict
+from backoffice.surveys.imports import import_answers as run_import
 
 
 @job("surveys.import_answers", queue="surveys", timeout=3 * 3600, label=_l("Import survey answers"))
 def import_answers(ctx):
-    from backoffice.jobs.kind_import import run_uploaded_import
-    from backoffice.surveys.imports import ImportConflict
-    from backoffice.surveys.imports import import_answers as run_import
-
     result = run_uploaded_import(ctx, run_import, refusals=(ImportConflict,))
     summary = result.summary()
     summary["campaigns"] = getattr(result, "campaigns", [])

@@ -21,6 +21,7 @@ from backoffice.models.choices import CampaignState
 from backoffice.rules.sampling import new_seed
 from backoffice.surveys import invitations as inv
 from backoffice.surveys import sampling
+from backoffice.surveys.aggregate import recompute
 
 DEFAULT_BATCH = 2000
 
@@ -78,8 +79,6 @@ def sample(ctx):
 
 @job("surveys.aggregate", queue="surveys", timeout=3600, label=_l("Survey results"))
 def aggregate(ctx):
-    from backoffice.surveys.aggregate import recompute
-
     campaign = _campaign(ctx)
     ctx.progress(0, 1)
     summary = recompute(db.session, campaign, run_id=ctx.run_id)

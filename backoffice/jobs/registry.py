@@ -1,4 +1,7 @@
 """The job kinds the back office knows: kind -> (function, queue, timeout, label)."""
+import importlib
+import pathlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,13 +33,12 @@ def job(kind, *, queue="default", timeout=3600, label=None):
 
 
 def load_all():
-    """Import every module that registers jobs (their decorators fill ``JOBS``)."""
-    import importlib
-    import pkgutil
+    """Import every module that registers jobs (their decorators fill ``JOBS``).
 
-    import backoffice.jobs as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
+    By name, from this package's folder: the job kinds are plug-ins that import the registry,
+    never the other way round.
+    """
+    for info in pkgutil.iter_modules([str(pathlib.Path(__file__).parent)]):
         if info.name.startswith("kind_"):
-            importlib.import_module(f"backoffice.jobs.{info.name}")
+            importlib.import_module(f"{__package__}.{info.name}")
     return JOBS

@@ -13,10 +13,15 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from sqlalchemy.exc import IntegrityError
 
+from backoffice.clock import utc_now as utcnow
 from backoffice.extensions import db
 from backoffice.jobs.connection import get_queue, redis_connection
+from backoffice.jobs.errors import JobRefused
+from backoffice.jobs import execute as executor  # a module: tests replace submit_in_process
 from backoffice.jobs.registry import load_all
 from backoffice.models import JobRun
 from backoffice.models.choices import JobState
@@ -25,12 +30,9 @@ log = logging.getLogger(__name__)
 ACTIVE = (JobState.queued.value, JobState.running.value)
 
 
-class JobRefused(Exception):
-    """A launch that must not happen; the message is translated for the user."""
-
-
-def utcnow():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+__all__ = ["JobRefused", "launch", "enqueue_run", "dispatch_pending", "cancel", "reap_stale", "utcnow"]
+# The RQ entry point: a worker imports it by name (it builds the worker's app, jobs/app.py).
+RUN_JOB = "backoffice.jobs.app.run_job"
 
 
 def rq_job_id(run_id):
@@ -72,9 +74,7 @@ def launch(kind, params=None, *, user=None, dedupe_key=None):
         db.session.rollback()
         raise JobRefused(_("The same job is already queued or running."))
     if redis_connection() is None:
-        from backoffice.jobs.execute import submit_in_process
-
-        submit_in_process(run.id)
+        executor.submit_in_process(run.id)
     else:
         enqueue_run(run)
         dispatch_pending(exclude=run.id)
@@ -87,7 +87,7 @@ def enqueue_run(run):
     queue = get_queue(run.queue)
     try:
         queue.enqueue(
-            "backoffice.jobs.execute.run_job", run.id,
+            RUN_JOB, run.id,
             job_id=rq_job_id(run.id), job_timeout=spec.timeout,
             result_ttl=7 * 86400, failure_ttl=30 * 86400,
             description=f"{run.kind} #{run.id}",
@@ -127,9 +127,6 @@ def cancel(run):
     ).rowcount
     db.session.commit()
     if changed and run.rq_job_id and redis_connection() is not None:
-        from rq.exceptions import NoSuchJobError
-        from rq.job import Job
-
         try:
             Job.fetch(run.rq_job_id, connection=redis_connection()).cancel()
         except (NoSuchJobError, RedisError, Exception) as exc:  # the worker will skip it anyway

@@ -9,13 +9,18 @@ Times are in the business time zone (Asia/Shanghai).
 import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from redis.exceptions import RedisError
 from rq.job import Job
 
+from backoffice.clock import business_now_aware
+from backoffice.jobs.app import worker_app
 from backoffice.jobs.connection import get_queue, redis_connection
+from backoffice.jobs.errors import JobRefused
+from backoffice.jobs.runs import launch
+from backoffice.recalc.plan import dedupe_key
+from backoffice.security.system_user import act_as_system
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,7 @@ PERIODIC = [
 ]
 
 
-def local_now():
-    return dt.datetime.now(ZoneInfo(current_app.config.get("BUSINESS_TIMEZONE", "Asia/Shanghai")))
+local_now = business_now_aware  # the firing times are business times (Asia/Shanghai)
 
 
 def ensure_scheduled(now=None):
@@ -80,11 +84,6 @@ def ensure_scheduled(now=None):
 
 def fire(name, at_iso):
     """Launch one periodic run (executed by a worker when its time comes)."""
-    from backoffice.cli import act_as_system
-    from backoffice.jobs.runs import JobRefused, launch
-    from backoffice.jobs.worker import worker_app
-    from backoffice.recalc.plan import dedupe_key
-
     entry = next(e for e in PERIODIC if e.name == name)
     at = dt.datetime.fromisoformat(at_iso)
     params = entry.params(at)

@@ -15,25 +15,17 @@ import sys
 from rq import Worker
 
 from backoffice.extensions import db
+from backoffice.jobs import schedule
+from backoffice.jobs.app import worker_app
+from backoffice.jobs.connection import redis_connection
+from backoffice.jobs.registry import QUEUES
+from backoffice.jobs.runs import dispatch_pending, reap_stale
 
 log = logging.getLogger(__name__)
-_APP = None
-
-
-def worker_app():
-    """The Flask app jobs run in, built once per worker process from the environment."""
-    global _APP
-    if _APP is None:
-        from backoffice import create_app
-
-        _APP = create_app()
-    return _APP
+__all__ = ["BackofficeWorker", "housekeeping", "main", "worker_app"]
 
 
 def housekeeping(app):
-    from backoffice.jobs import schedule
-    from backoffice.jobs.runs import dispatch_pending, reap_stale
-
     with app.app_context():
         try:
             reap_stale()
@@ -62,9 +54,6 @@ class BackofficeWorker(Worker):
 
 
 def main(argv=None):
-    from backoffice.jobs.connection import redis_connection
-    from backoffice.jobs.registry import QUEUES
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     argv = sys.argv[1:] if argv is None else argv
     burst = "--burst" in argv

@@ -1,4 +1,6 @@
-"""All record types; importing this package registers every table on FAB's ``Model.metadata``."""
+"""All record types; importing this package registers every table on FAB's ``Model.metadata``
+and does nothing else: the session listeners (derived fields, change log, survey hooks) are
+installed by ``create_app`` through ``backoffice.listeners.install``."""
 from .base import Model  # noqa: F401
 from .org import Department, Staff  # noqa: F401
 from .clients import BusinessFormat, Client, Contact, PurchaseRecord  # noqa: F401
@@ -17,6 +19,3 @@ from .surveys import (  # noqa: F401
     SurveyRectification,
     SurveyResult,
 )
-from . import derived  # noqa: F401,E402  (registers the before_flush hook)
-from backoffice import audit as _audit  # noqa: F401,E402  (registers the change-log flush hooks, SPEC §2)
-from backoffice.surveys import hooks as _survey_hooks  # noqa: F401,E402  (closed complaint -> invitation, SPEC §7)

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.rules.appraisal_pay import final_pay, pay_factor
+
 from .base import AuditMixin, Model, Validated
 from .choices import Position, SheetStatus, TargetResult, choice_column_type
 from .org import Staff
@@ -103,8 +105,6 @@ class AppraisalSheet(Validated, AuditMixin, Model):
 
     def update_derived(self, session):
         """Total and pay follow the item scores (SPEC §6; rules in backoffice.rules.appraisal_pay)."""
-        from backoffice.rules.appraisal_pay import final_pay, pay_factor
-
         if self.month is not None and self.month.day != 1:
             self.month = self.month.replace(day=1)
         if not self.scores:

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.rules.composite import composite_code
+
 from .base import AuditMixin, Model, Validated, code_in_use, non_negative
 from .choices import (
     ClientCategory,
@@ -102,8 +104,6 @@ class Client(Validated, AuditMixin, Model):
         return errors
 
     def update_derived(self, session):
-        from backoffice.rules.composite import composite_code
-
         fmt = self.business_format
         if fmt is None and self.business_format_id:
             fmt = session.get(BusinessFormat, self.business_format_id)

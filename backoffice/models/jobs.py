@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.clock import utc_now
+
 from .base import Model
 from .choices import JobState, choice_column_type
 
@@ -34,7 +36,7 @@ class JobRun(Model):
     enqueued: Mapped[bool] = mapped_column(default=False)
     progress_done: Mapped[int] = mapped_column(default=0)
     progress_total: Mapped[int] = mapped_column(default=0)
-    queued_at: Mapped[dt.datetime] = mapped_column(default=dt.datetime.utcnow)
+    queued_at: Mapped[dt.datetime] = mapped_column(default=utc_now)  # job bookkeeping: UTC (clock.py)
     started_at: Mapped[Optional[dt.datetime]] = mapped_column()
     ended_at: Mapped[Optional[dt.datetime]] = mapped_column()
     heartbeat_at: Mapped[Optional[dt.datetime]] = mapped_column()  # refreshed while a worker runs it

@@ -7,7 +7,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Model, Validated
+from .base import Model, Validated, non_negative
 from .choices import Position, choice_column_type
 
 
@@ -64,6 +64,4 @@ class Staff(Validated, Model):
 
     @classmethod
     def business_errors(cls, values, item=None):
-        from .base import non_negative
-
         return non_negative(values, ["pay_base"], {})

@@ -15,6 +15,9 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.clock import business_now
+from backoffice.rules.sampling import parse_campaign_period
+
 from .base import AuditMixin, Model, Validated, code_in_use
 from .choices import (
     CampaignState,
@@ -33,7 +36,8 @@ SATISFIED_MIN_SCORE = 4
 
 
 def now():
-    return dt.datetime.now().replace(microsecond=0)
+    """Business wall-clock now (invitation times; README: How times are stored)."""
+    return business_now()
 
 
 def new_token() -> str:
@@ -163,8 +167,6 @@ class SurveyCampaign(Validated, AuditMixin, Model):
 
     @classmethod
     def business_errors(cls, values, item=None):
-        from backoffice.rules.sampling import parse_campaign_period
-
         errors = {}
         kind = values.get("kind")
         kind = str(getattr(kind, "value", kind) or "")

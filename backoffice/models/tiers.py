@@ -8,6 +8,8 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.clock import business_stamp
+
 from .base import Model, Validated
 from .choices import PeriodKind, SchemeKind, choice_column_type
 from .clients import Client
@@ -137,4 +139,4 @@ class TierHistory(Model):
     new_tier_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("tier.id"))
     new_tier: Mapped[Optional[Tier]] = relationship(foreign_keys=[new_tier_id])
     run_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("job_run.id"), index=True)
-    created_on: Mapped[dt.datetime] = mapped_column(default=dt.datetime.utcnow)
+    created_on: Mapped[dt.datetime] = mapped_column(default=business_stamp)  # business time, like AuditMixin

@@ -2,6 +2,11 @@
 import click
 from flask.cli import with_appcontext
 
+from backoffice.jobs import JobRefused, launch
+from backoffice.jobs.connection import redis_connection
+from backoffice.recalc.plan import plan_recalc
+from backoffice.security.system_user import act_as_system
+
 
 @click.command("recalc")
 @click.argument("scheme")
@@ -9,10 +14,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def recalc_command(scheme, period):
     """Launch the recalculation of SCHEME (e.g. SCALE) over PERIOD (e.g. 2026Q3 or 2025)."""
-    from backoffice.cli import act_as_system
-    from backoffice.jobs import JobRefused, launch
-    from backoffice.recalc.plan import plan_recalc
-
     user = act_as_system()
     try:
         plan = plan_recalc(scheme, period)
@@ -23,8 +24,6 @@ def recalc_command(scheme, period):
     if run.enqueued:
         click.echo("Enqueued: a worker on the 'recalc' queue will run it.")
     else:
-        from backoffice.jobs.connection import redis_connection
-
         if redis_connection() is None:
             click.echo(f"No Redis configured: run in-process, state {getattr(run.state, 'value', run.state)}.")
         else:

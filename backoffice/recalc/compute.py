@@ -20,6 +20,7 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
+from backoffice.pgcopy import copy_rows
 from backoffice.rules.key_account import DEFAULT_AMOUNT_THRESHOLD, DEFAULT_PROFIT_SHARE_THRESHOLD, is_key_account
 from backoffice.rules.scale import scale_codes
 from backoffice.rules.service_level import default_service_level
@@ -88,12 +89,7 @@ def fill_result_table(conn, rows, ordered=False):
     numbered = ((i, *row) for i, row in enumerate(rows, start=1))
     count = 0
     if is_postgresql(conn):
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY recalc_result ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
-            for row in numbered:
-                copy.write_row(row)
-                count += 1
-        cursor.close()
+        count = copy_rows(conn, "recalc_result", RESULT_COLUMNS, numbered)
     else:
         stmt = sa.text(
             f"INSERT INTO recalc_result ({', '.join(RESULT_COLUMNS)}) "

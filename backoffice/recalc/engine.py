@@ -6,15 +6,16 @@ a half-written recalculation; a worker killed half-way leaves nothing behind (th
 its transaction back) and a re-run gives exactly the data of a clean run. On PostgreSQL an
 advisory lock makes recalculations wait for each other (they write the same client rows).
 """
-import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
 
+from backoffice.clock import business_stamp
 from backoffice.extensions import db
 from backoffice.models import Tier, TierScheme
 from backoffice.recalc import compute as C
+from backoffice.recalc.plan import parse_scheme_period
 from backoffice.recalc.write import SchemeTiers, scheme_statements, write_batch
 
 ADVISORY_LOCK = 740_031  # "recalc": one recalculation writes at a time (pg_advisory_xact_lock)
@@ -79,8 +80,6 @@ def _problems(conn, target):
 def recalculate(scheme_code, period_text, *, run_id=None, progress=None, expected_kind=None,
                 batch_size=None, method=None):
     """Recalculate ``scheme_code`` over ``period_text``; returns the run's JSON summary."""
-    from backoffice.recalc.plan import parse_scheme_period
-
     progress = progress or (lambda done, total=None: None)
     scheme = db.session.execute(sa.select(TierScheme).where(TierScheme.code == scheme_code)).scalar()
     if scheme is None:
@@ -97,7 +96,7 @@ def recalculate(scheme_code, period_text, *, run_id=None, progress=None, expecte
     service = _service_scheme() if kind == "business_scale" else None
     service_tiers = _scheme_tiers(_target(service, period), override_wins=True) if service else None
     batch_size = int(batch_size or current_app.config.get("RECALC_BATCH_SIZE", 20000))
-    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    started = business_stamp()  # tier history's 创建时间, shown beside AuditMixin stamps
 
     conn = db.session.connection()
     postgresql = C.is_postgresql(conn)

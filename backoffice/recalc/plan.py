@@ -13,14 +13,13 @@ Refusals raise ``backoffice.jobs.JobRefused`` with a translated message:
 """
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from backoffice.clock import business_today  # also imported from here by views.system
 from backoffice.extensions import db
-from backoffice.jobs.runs import JobRefused
+from backoffice.jobs.errors import JobRefused
 from backoffice.models import TierScheme
 from backoffice.models.choices import PeriodKind, SchemeKind
 from backoffice.rules.periods import PeriodError, is_future, parse_quarter, parse_year
@@ -44,12 +43,6 @@ class RecalcPlan:
     params: dict  # {"scheme": "SCALE", "period": "2026Q3"}
     dedupe_key: str  # "recalc:SCALE:2026Q3": one active run per scheme and period
     label: str  # what a person reads, e.g. "经营规模 1/2/3 — 2026Q3"
-
-
-def business_today():
-    """Today's date in the company's time zone (config BUSINESS_TIMEZONE, Asia/Shanghai)."""
-    tz = ZoneInfo(current_app.config.get("BUSINESS_TIMEZONE", "Asia/Shanghai"))
-    return dt.datetime.now(tz).date()
 
 
 def dedupe_key(scheme_code, period):

@@ -26,8 +26,9 @@ import datetime as dt
 import math
 import random
 import re
+import secrets
 from collections import OrderedDict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Hashable, Iterable, Mapping, Optional, Sequence
 
@@ -190,13 +191,9 @@ def rate(part: int, whole: int) -> Optional[Decimal]:
     """part / whole rounded half-up to 4 decimals, None when nothing to divide."""
     if not whole:
         return None
-    from decimal import ROUND_HALF_UP
-
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def new_seed() -> int:
     """A fresh random seed that fits a signed 64-bit column."""
-    import secrets
-
     return secrets.randbits(62)

@@ -9,13 +9,18 @@ reader never sees half of them.
 Satisfied [decision, SPEC §7]: on the 1-5 scale a 4 or a 5. A question an admin puts on another
 scale counts the top quarter of its range: (score - min) × 4 ≥ 3 × (max - min).
 """
-import datetime as dt
+import logging
 
 import sqlalchemy as sa
 
+from backoffice.clock import business_now
+from backoffice.extensions import db
+from backoffice.jobs import JobRefused, launch
 from backoffice.models import Client, Department, Staff, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResult
 from backoffice.rules.sampling import campaign_target, rate
 
+log = logging.getLogger(__name__)
+AGGREGATE_KIND = "surveys.aggregate"
 GROUPINGS = ("campaign", "dimension", "question", "department", "service_level", "staff")
 NONE_KEY = "-"
 
@@ -126,7 +131,7 @@ def compute(session, campaign):
 def recompute(session, campaign, run_id=None):
     """Replace the campaign's survey_result rows in one transaction; returns a short summary."""
     rows = compute(session, campaign)
-    stamp = dt.datetime.now().replace(microsecond=0)
+    stamp = business_now()  # shown as "统计于": business time (README: How times are stored)
     for r in rows:
         r["computed_at"], r["run_id"] = stamp, run_id
     session.execute(sa.delete(SurveyResult).where(SurveyResult.campaign_id == campaign.id))
@@ -142,3 +147,29 @@ def recompute(session, campaign, run_id=None):
         "answers": overall["answers"],
         "satisfaction_rate": str(overall["satisfaction_rate"]) if overall["satisfaction_rate"] is not None else None,
     }
+
+
+def launch_aggregation(campaign, user=None, *, quiet=False):
+    """Ask for the campaign's results to be recomputed ("surveys.aggregate", SPEC §7).
+
+    The one launch of the aggregation: the report's "recompute" button, the desk's phone entry,
+    the public answer page and the answer import all come here. One aggregation per campaign at
+    a time (dedupe key). ``campaign``: the campaign or its id. Raises ``JobRefused`` unless
+    ``quiet``: after saving answers, a refusal means an aggregation is already queued and will
+    see them, and any other failure only delays the figures (they can be recomputed later),
+    so the quiet form returns None instead.
+    """
+    campaign_id = getattr(campaign, "id", campaign)
+    try:
+        return launch(AGGREGATE_KIND, {"campaign": campaign_id}, user=user,
+                      dedupe_key=f"surveys:aggregate:{campaign_id}")
+    except JobRefused:
+        if not quiet:
+            raise
+        return None
+    except Exception:
+        if not quiet:
+            raise
+        log.exception("could not launch the aggregation of campaign %s", campaign_id)
+        db.session.rollback()
+        return None

@@ -12,7 +12,6 @@ desk's phone entry (``views/survey_answers.py``) and the CSV import (``imports.p
 - ``StaffResolver`` names the staff member a staff-rating answer is about, at answer time;
 - ``launch_aggregation`` asks for the campaign's results to be recomputed.
 """
-import datetime as dt
 import logging
 import unicodedata
 from dataclasses import dataclass
@@ -21,18 +20,20 @@ from typing import Optional
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from backoffice.clock import business_now
 from backoffice.extensions import db
 from backoffice.models import Department, Staff, SurveyAnswer, SurveyInvitation, SurveyQuestion
 from backoffice.models.choices import CampaignState, InvitationChannel, QuestionDimension
+from backoffice.surveys import aggregate
+from backoffice.surveys.aggregate import AGGREGATE_KIND  # noqa: F401  (kept importable from here)
 
 log = logging.getLogger(__name__)
 
 MAX_COMMENT = 1000  # characters; a comment is a remark, not a letter
-AGGREGATE_KIND = "surveys.aggregate"
 
 
-def now():
-    return dt.datetime.now().replace(microsecond=0)
+# Answer and used_at times are business wall-clock times (README: How times are stored).
+now = business_now
 
 
 def _code(value):
@@ -281,22 +282,6 @@ def record_answers(invitation, answers, *, channel, entered_by=None, at=None, re
 
 
 def launch_aggregation(campaign_id, user=None):
-    """Ask for the campaign's results to be recomputed ("surveys.aggregate", SPEC §7).
-
-    One aggregation per campaign at a time (dedupe key): when one is already queued it will see
-    these answers, so a refusal is ignored. Returns the run, or None.
-    """
-    from backoffice.jobs import JobRefused, launch
-    from backoffice.jobs.registry import load_all
-
-    if AGGREGATE_KIND not in load_all():
-        return None
-    try:
-        return launch(AGGREGATE_KIND, {"campaign": campaign_id}, user=user,
-                      dedupe_key=f"surveys:aggregate:{campaign_id}")
-    except JobRefused:
-        return None
-    except Exception:  # the answers are saved; the figures can be recomputed later
-        log.exception("could not launch the aggregation of campaign %s", campaign_id)
-        db.session.rollback()
-        return None
+    """After answers are saved: recompute the campaign's figures (``aggregate.launch_aggregation``,
+    which says why a refusal is not an error here). Returns the run, or None."""
+    return aggregate.launch_aggregation(campaign_id, user, quiet=True)

@@ -1,6 +1,6 @@
 """A closed complaint invites its client to a survey, once per ticket (SPEC §7).
 
-A ``before_flush`` listener sees every write path (ticket actions, the REST API, jobs, imports):
+A ``before_flush`` listener (installed by ``backoffice.listeners.install``) sees every write path (ticket actions, the REST API, jobs, imports):
 when a complaint reaches ``closed`` it adds an invitation to the open after-complaint campaign of
 the closing year, creating that campaign if there is none. The invitation is tied to the ticket
 (``ticket_id`` is unique), so closing, reopening and closing again invites only once.
@@ -12,13 +12,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import g
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from backoffice.models import Questionnaire, SurveyCampaign, SurveyInvitation, Ticket
 from backoffice.models.choices import CampaignState, InvitationChannel
 from backoffice.models.surveys import new_token, now
 from backoffice.rules.sampling import round_robin
+from backoffice.surveys.invitations import service_desk_ids
 
 AFTER_COMPLAINT_VALID_DAYS = 30
 STANDARD_QUESTIONNAIRE = "SAT-STD"
@@ -76,8 +74,6 @@ def complaint_campaign(session, year, user_id):
 
 def invite_after_complaint(session, ticket):
     """Add the ticket's invitation (unless it has one). Returns it, or None."""
-    from backoffice.surveys.invitations import service_desk_ids
-
     if ticket.id is not None and session.execute(
         sa.select(SurveyInvitation.id).where(SurveyInvitation.ticket_id == ticket.id)
     ).first():
@@ -107,8 +103,7 @@ def invite_after_complaint(session, ticket):
     return invitation
 
 
-@event.listens_for(Session, "before_flush")
-def _invite_on_close(session, flush_context, instances):
+def invite_on_close(session, flush_context, instances):
     closed = [o for o in list(session.new) + list(session.dirty) if isinstance(o, Ticket) and _just_closed(o)]
     if not closed:
         return

@@ -20,22 +20,23 @@ import logging
 import unicodedata
 
 import sqlalchemy as sa
-from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from backoffice.extensions import db
-from backoffice.imports.base import Column, ImportResult, Keeper, RowResult, choice_aliases, header_aliases
+from backoffice.imports.base import (  # noqa: F401  (MODES: kept importable from here)
+    MODES, Column, RowResult, choice_aliases, header_aliases, run_import,
+)
 from backoffice.imports.checks import chunks, in_scope_ids
 from backoffice.imports.reading import ImportFileError, normalise_header, read_table
 from backoffice.models import Client, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion
 from backoffice.models.choices import InvitationChannel
+from backoffice.pgcopy import copy_rows
 from backoffice.surveys import answers as ans
 
 log = logging.getLogger(__name__)
 
 KIND = "survey_answers"
-MODES = ("all_or_nothing", "valid_rows", "dry_run")
 WRITE_CHUNK = 5000
 
 COLUMNS = [
@@ -300,18 +301,14 @@ class AnswerPlanner:
         else:
             result.count("create")
 
-    # -- writing --------------------------------------------------------------------------------
-    def write(self):
+    # -- writing (run_import: nothing is staged per chunk, all is written at the end) -------------
+    def finish(self):
         conn = db.session.connection()
         table = SurveyAnswer.__table__
         if conn.dialect.name == "postgresql" and self.inserts:
             # COPY: new answers by the hundred thousand, in this same transaction.
             cols = ("invitation_id", "question_id", "score", "comment", "staff_id", "channel", "entered_by_id", "answered_at")
-            raw = conn.connection.dbapi_connection
-            with raw.cursor() as cur:
-                with cur.copy(f"COPY survey_answer ({', '.join(cols)}) FROM STDIN") as copy:
-                    for row in self.inserts:
-                        copy.write_row(tuple(row[c] for c in cols))
+            copy_rows(conn, "survey_answer", cols, (tuple(row[c] for c in cols) for row in self.inserts))
         else:
             for part in chunks(self.inserts, WRITE_CHUNK):
                 conn.execute(table.insert(), part)
@@ -342,34 +339,23 @@ def import_answers(data, *, user=None, mode="dry_run", filename="", progress=Non
     valid rows (``valid_rows``). Raises ``ImportFileError`` for an unusable file and
     ``ImportConflict`` when answers changed under the import (nothing is then written).
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown import mode {mode!r}")
-    user = user if user is not None else getattr(g, "user", None)
-    table = read_answers(data, filename)
-    planner = AnswerPlanner(user, set(table.frame.columns))
-    result = ImportResult(
-        kind=KIND, mode=mode, total=len(table), fmt=table.fmt, encoding=table.encoding,
-        ignored_rows=table.ignored_rows, columns=list(table.frame.columns),
-    )
-    keeper = Keeper()
-    total = len(table)
+    planners = []
+
+    def make_planner(table, user):
+        planners.append(AnswerPlanner(user, set(table.frame.columns)))
+        return planners[0]
+
     try:
-        for start in range(0, total, chunk_rows):
-            planner.check(table.frame.iloc[start:start + chunk_rows], result, keeper)
-            if progress:
-                progress(min(start + chunk_rows, total), total)
-        if mode == "dry_run" or (mode == "all_or_nothing" and result.rejected):
-            db.session.rollback()
-            return result
-        planner.write()
-        db.session.commit()
-        result.committed = True
-    except sa.exc.IntegrityError:
-        db.session.rollback()
+        result = run_import(
+            KIND, mode, user, lambda: read_answers(data, filename), make_planner, lambda planner, user: planner,
+            progress=progress, chunk_rows=chunk_rows,
+        )
+    except sa.exc.IntegrityError:  # run_import has rolled back
         raise ImportConflict(_("Some answers were recorded while the file was being imported; nothing was written. Import the file again.")) from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    if not result.committed:
+        return result
+    planner = planners[0]
+    user = planner.user
     result.campaigns = sorted(planner.campaigns)
     if result.counts["create"] or result.counts["update"]:
         for campaign_id in result.campaigns:

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Iterable, Optional, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backoffice.models import Staff, SurveyInvitation
 from backoffice.models.choices import Position
@@ -91,7 +92,5 @@ def insert_ignore(session, rows: Iterable[dict]) -> int:
         )
         return session.execute(statement, params).rowcount
     if dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-
-        return max(session.execute(insert(table).on_conflict_do_nothing(), rows).rowcount or 0, 0)
+        return max(session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows).rowcount or 0, 0)
     raise RuntimeError(f"unsupported database {dialect.name}")  # pragma: no cover - PostgreSQL and SQLite only

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from flask import current_app
 from redis.exceptions import RedisError
 
+from backoffice.jobs.connection import redis_connection
+
 log = logging.getLogger(__name__)
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -74,8 +76,6 @@ def hit(scope, key, limit, *, now=None, app=None) -> bool:
         return True
     limit = limit if isinstance(limit, Limit) else parse_limit(limit)
     window = int((time.time() if now is None else now) // limit.seconds)
-    from backoffice.jobs.connection import redis_connection
-
     conn = redis_connection(app)
     if conn is None:
         count = _memory(app).incr(f"{scope}:{key}", window, limit.seconds)

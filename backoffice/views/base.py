@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from backoffice.extensions import db
 from backoffice.models.choices import Choice
+from backoffice.models.uniqueness import item_values, unique_errors  # noqa: F401  (moved there, issue #10)
 from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
@@ -38,14 +39,6 @@ def _relations(model):
     return {rel.key: rel for rel in sa.inspect(model).relationships if not rel.uselist}
 
 
-def item_values(item):
-    """The record's attributes as a dict (columns and to-one relations)."""
-    mapper = sa.inspect(type(item))
-    values = {c.key: getattr(item, c.key) for c in mapper.column_attrs}
-    values.update({r.key: getattr(item, r.key) for r in mapper.relationships if not r.uselist})
-    return values
-
-
 def relation_scope_errors(model, values):
     """A relation pointing at a row outside the user's scope is refused like a wrong value."""
     errors = {}
@@ -53,50 +46,6 @@ def relation_scope_errors(model, values):
         target = values.get(key)
         if target is not None and rel.mapper.class_ in SCOPED and not in_scope(target):
             errors[key] = outside_scope_message()
-    return errors
-
-
-def _column_value(model, column, values):
-    """The value ``values`` gives for a table column, following a to-one relation for FKs."""
-    mapper = sa.inspect(model)
-    for attr in mapper.column_attrs:
-        if attr.columns[0] is column and attr.key in values:
-            return attr.key, values[attr.key]
-    for rel in mapper.relationships:
-        if not rel.uselist and column in rel.local_columns and rel.key in values:
-            target = values[rel.key]
-            return rel.key, (sa.inspect(target).identity[0] if target is not None and sa.inspect(target).identity else None)
-    return None, None
-
-
-def unique_errors(model, values, item=None):
-    """Every unique column or unique constraint the values would break, as a field error.
-
-    One check for forms, API and imports, in the user's language, before the database would
-    answer with an IntegrityError (which it still does, as the last line of defence).
-    """
-    errors = {}
-    table = sa.inspect(model).local_table
-    groups = [[c] for c in table.columns if c.unique and not c.primary_key]
-    groups += [list(con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)]
-    pk = sa.inspect(item).identity[0] if item is not None and sa.inspect(item).identity else None
-    for columns in groups:
-        pairs = [_column_value(model, c, values) for c in columns]
-        if any(key is None or value is None for key, value in pairs):
-            continue
-        q = sa.select(sa.func.count()).select_from(table)
-        for c, (_key, value) in zip(columns, pairs):
-            q = q.where(c == value)
-        if pk is not None:
-            q = q.where(table.primary_key.columns.values()[0] != pk)
-        if db.session.execute(q).scalar():
-            field = pairs[-1][0]
-            names = "、".join(str(LABELS.get(k, k)) for k, _v in pairs) if len(pairs) > 1 else None
-            if names:
-                errors[field] = _("A record with the same %(fields)s already exists.", fields=names)
-            else:
-                errors[field] = _("%(field)s %(value)s is already in use.",
-                                  field=LABELS.get(field, field), value=values[field])
     return errors
 
 

@@ -1,4 +1,5 @@
 """Client archive screens and APIs: clients, contacts, purchases, business formats (SPEC §2)."""
+from flask import g, render_template, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -6,9 +7,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
+from backoffice.clock import business_today
 from backoffice.models import BusinessFormat, Client, Contact, PurchaseRecord
 from backoffice.models.choices import MarketType
 from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.views.client_print import client_print_context
 from backoffice.views.labels import AUDIT_FIELDSET, LABELS
 from backoffice.views.tickets import TicketView
 from backoffice.views.tiers import ClientTierView, TierHistoryView
@@ -110,15 +113,9 @@ class ClientView(ScopedModelView):
     @permission_name("show")
     def print_view(self, pk):
         """The record on one A4 page (seed 003 打印, SPEC §9); 404 outside the user's scope."""
-        import datetime as dt
-
-        from flask import g, render_template, url_for
-
-        from backoffice.views.client_print import client_print_context
-
         client = self._scoped_get(pk)
         return render_template(
-            "print/client.html", printed_on=dt.date.today().isoformat(), printed_by=str(g.user),
+            "print/client.html", printed_on=business_today().isoformat(), printed_by=str(g.user),
             back_url=url_for("ClientView.show", pk=pk), **client_print_context(client),
         )
 

@@ -30,13 +30,17 @@ from flask import Response, abort, request, stream_with_context, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import safe
+from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from backoffice.audit import log_entry, record_label
+from backoffice.clock import business_now
 from backoffice.extensions import db
-from backoffice.views.formatting import plain as plain_formatter
+from backoffice.formatting import formatters_for
+from backoffice.formatting import plain as plain_formatter
 
 log = logging.getLogger(__name__)
 
@@ -339,8 +343,6 @@ def chosen_encoding():
 
 def csv_response(export, filename_stem, filters_desc, encoding):
     """The streamed HTTP response; the export is logged when the stream ends (SPEC §9)."""
-    from backoffice.audit import log_entry, record_label
-
     table = export.model.__tablename__
 
     def on_close(rows, complete):
@@ -359,7 +361,7 @@ def csv_response(export, filename_stem, filters_desc, encoding):
             log.exception("could not log export of %s", table)
             db.session.rollback()
 
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = business_now().strftime("%Y%m%d-%H%M%S")  # the file name a person reads: business time
     filename = f"{filename_stem}-{stamp}.csv"
     charset = "utf-8" if encoding.startswith("utf") else "gb18030"
     response = Response(
@@ -469,8 +471,6 @@ class ApiExportMixin:
         encoding = (request.args.get("encoding") or DEFAULT_ENCODING).lower()
         if encoding not in ENCODINGS:
             return self.response_400(message=_("Unknown encoding %(encoding)s.", encoding=encoding))
-        from flask_appbuilder.exceptions import FABException
-
         try:
             filters = self.datamodel.get_filters(search_columns=self.search_columns, search_filters=self.search_filters)
             filters.rest_add_filters(args.get("filters", []))
@@ -478,8 +478,6 @@ class ApiExportMixin:
         except FABException as e:
             return self.response_400(message=str(e))
         columns = [c for c in (args.get("columns") or self.list_columns) if c in self.list_columns]
-        from backoffice.views.formatting import formatters_for
-
         export = ExportQuery(
             self.datamodel, filters.get_joined_filters(self._base_filters), order_column, order_direction,
             columns, self.label_columns, formatters_for(self.datamodel.obj),

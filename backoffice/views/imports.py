@@ -27,6 +27,7 @@ from backoffice.extensions import db
 from backoffice.imports import uploads
 from backoffice.imports.apply import MODES, columns_of, import_file, read_upload
 from backoffice.imports.reading import ImportFileError
+from backoffice.jobs import JobRefused, launch
 from backoffice.models import JobRun
 from backoffice.models.choices import JobState
 
@@ -214,8 +215,6 @@ class ImportView(BaseView):
         return len(self.read_table(uploads.read(upload_id), meta.get("filename", "")))
 
     def _launch(self, upload_id, mode, filename):
-        from backoffice.jobs import JobRefused, launch
-
         params = {"upload_id": upload_id, "mode": mode, "filename": filename, "locale": str(get_locale() or "zh")}
         try:
             run = launch(self._job_kind(), params, user=g.user, dedupe_key=f"{self._job_kind()}:{upload_id}")

@@ -5,12 +5,11 @@ state label and colour, progress percentage, local times, duration, summary rows
 page, the show page and the JSON polled by ``static/js/job_progress.js`` always agree.
 """
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from backoffice.clock import business_tz, utc_now
 from backoffice.jobs.registry import load_all
 from backoffice.models.choices import JobState
 
@@ -78,14 +77,13 @@ def local_time(value):
     """A stored UTC time (naive) in the business time zone (config BUSINESS_TIMEZONE)."""
     if value is None:
         return ""
-    tz = ZoneInfo(current_app.config.get("BUSINESS_TIMEZONE", "Asia/Shanghai"))
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(business_tz()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def duration_seconds(run, now=None):
     if run.started_at is None:
         return None
-    end = run.ended_at or now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    end = run.ended_at or now or utc_now()
     return max(0, int((end - run.started_at).total_seconds()))
 
 

@@ -29,6 +29,7 @@ from backoffice.models.choices import InvitationChannel
 from backoffice.security.scope import staff_of
 from backoffice.surveys import answers as ans
 from backoffice.surveys.imports import COLUMNS, KIND, ImportConflict, import_answers, read_answers
+from backoffice.surveys.public import bp
 from backoffice.views.base import ScopedModelView
 from backoffice.views.imports import ImportView
 from backoffice.views.labels import LABELS
@@ -217,8 +218,6 @@ def _can(permission, view_name):
 
 def register(appbuilder):
     """Menus under "Survey management" and the public page's blueprint (called from views/__init__)."""
-    from backoffice.surveys.public import bp
-
     surveys = _l("Survey management")
     appbuilder.add_view(PhoneSurveyView, "Phone surveys", label=_l("Phone surveys"), icon="fa-phone",
                         category="Survey management", category_label=surveys)

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from backoffice.extensions import db
 from backoffice.jobs import JobRefused, launch
+from backoffice.surveys.aggregate import launch_aggregation
 from backoffice.models import (
     Department, Questionnaire, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion,
     SurveyRectification, SurveyResult,
@@ -176,11 +177,6 @@ def launch_campaign(campaign, user):
         raise JobRefused(_("Campaign %(name)s is %(state)s: it was launched already.",
                            name=campaign.name, state=str(campaign.state)))
     return launch("surveys.sample", {"campaign": campaign.id}, user=user, dedupe_key=f"surveys:sample:{campaign.id}")
-
-
-def launch_aggregation(campaign, user):
-    return launch("surveys.aggregate", {"campaign": campaign.id}, user=user,
-                  dedupe_key=f"surveys:aggregate:{campaign.id}")
 
 
 def flash_launch(start, queued_message):
