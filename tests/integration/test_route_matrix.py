@@ -442,6 +442,33 @@ def foreign_upload(app, extra_rows):
     return out
 
 
+def test_list_actions_on_out_of_scope_rows_are_refused(app, roles, browsers):
+    """FAB's list actions load their rows without base_filters (FAB-RQ-NOTES fact 2): every
+    action of every list, posted with a row outside the scope, is refused and changes nothing."""
+    leaks = []
+    for view in app.appbuilder.baseviews:
+        actions = list(getattr(view, "actions", {}) or {})
+        if not actions or type(view).__name__ in SECURITY_VIEWS or "action_post" not in dir(view):
+            continue
+        model = view.datamodel.obj
+        for username in ROLES:
+            role = roles[username]
+            for pk in role.outside.get(model, [])[:1]:
+                before = snapshot(app, model, pk)
+                for name in actions:
+                    MATRIX["tried"] += 1
+                    url = f"{view.route_base}/action_post"
+                    r = browsers[username].post(url, data={"action": name, "rowid": [str(pk)]})
+                    where = f"POST {url} {name} #{pk}"
+                    if r.status_code >= 500:
+                        leaks.append(_leak("5xx", f"{type(view).__name__}.action_post", username, f"{where} -> {r.status_code}"))
+                    elif r.status_code not in REFUSED:
+                        leaks.append(_leak("answered", f"{type(view).__name__}.action_post", username, f"{where} -> {r.status_code}"))
+                if snapshot(app, model, pk) != before:
+                    leaks.append(_leak("row changed", f"{type(view).__name__}.action_post", username, f"{model.__name__} #{pk}"))
+    _judge(leaks)
+
+
 def _relation_search_columns(view):
     """(column, related model) for the view's search columns that point at a scoped model."""
     model = view.datamodel.obj
