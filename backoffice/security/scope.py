@@ -178,8 +178,24 @@ def scope_clause(model, user=None):
         if any(s == "all" for _c, s in pairs):
             return None
         ors = [_staff_clause(s, staff) for _c, s in pairs]
-        return sa.or_(own, column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors)))) if ors else own
+        by = sa.or_(own, column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors)))) if ors else own
+        return sa.and_(by, _logged_record_clause(user))  # issue #9: and about a record they reach
     return sa.false()
+
+
+def _logged_record_clause(user):
+    """Change-log entries about a scoped record only for those who reach the record: the service
+    desk of one's own department may write about another department's ticket (issue #9)."""
+    tables, ors = [], []
+    for model in SCOPED:
+        if model is m.ChangeLog:
+            continue
+        tables.append(model.__tablename__)
+        inner = scope_clause(model, user)
+        about = m.ChangeLog.table_name == model.__tablename__
+        ors.append(about if inner is None else sa.and_(about, m.ChangeLog.record_id.in_(sa.select(model.id).where(inner))))
+    ors.append(m.ChangeLog.table_name.not_in(tables))
+    return sa.or_(*ors)
 
 
 def in_scope(obj, user=None):

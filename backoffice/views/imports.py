@@ -30,6 +30,7 @@ from backoffice.imports.reading import ImportFileError
 from backoffice.jobs import JobRefused, launch
 from backoffice.models import JobRun
 from backoffice.models.choices import JobState
+from backoffice.security.scope import scope_clause
 
 MODE_LABELS = {
     "all_or_nothing": _l("All or nothing: write nothing if any row is rejected"),
@@ -225,11 +226,11 @@ class ImportView(BaseView):
     @expose("/run/<int:run_id>")
     @has_access
     def run(self, run_id):
-        run = db.session.execute(
-            sa.select(JobRun).where(JobRun.id == run_id, JobRun.kind == self._job_kind())
-        ).scalar_one_or_none()
-        admin = any(r.name == current_app.config.get("AUTH_ROLE_ADMIN", "Admin") for r in g.user.roles)
-        if run is None or (run.launched_by_id != g.user.id and not admin):
+        # The job-run row scope (security/scope.py: an import's run is its launcher's, all for Admin).
+        query = sa.select(JobRun).where(JobRun.id == run_id, JobRun.kind == self._job_kind())
+        clause = scope_clause(JobRun)
+        run = db.session.execute(query if clause is None else query.where(clause)).scalar_one_or_none()
+        if run is None:
             abort(404)
         state = getattr(run.state, "value", run.state)
         active = state in (JobState.queued.value, JobState.running.value)
