@@ -172,3 +172,10 @@ def test_service_desk_sees_no_staff_pay_in_client_or_ticket(app, login, world):
     r = desk.get(f"/api/v1/client/{world['clients']['W001']}?q={q}")
     assert r.status_code == 200 and "pay_base" not in r.get_data(as_text=True)
     assert r.json["result"]["owner"] == {"id": world["staff"]["t_cm1"], "name": "员工4"}
+
+
+def test_a_head_reads_more_of_own_staff_but_never_pay(app, login, world):
+    head = login("t_head1")
+    owner = head.get(f"/api/v1/client/{world['clients']['W001']}").json["result"]["owner"]
+    assert owner["name"] == "员工4" and owner["position"] == "client_manager" and owner["active"] is True
+    assert not {"pay_base", "phone", "employee_no"} & set(owner)
