@@ -43,10 +43,13 @@ SCOPED = {
     m.Department: ("department", m.Department.id),
     m.JobRun: ("launcher", m.JobRun.launched_by_id),
     m.ChangeLog: ("actor", m.ChangeLog.user_id),
-    # Surveys (SPEC §7): invitations follow their client, answers their invitation; campaigns and
-    # results are company-wide (guarded by permissions); rectification notes by department.
+    # Surveys (SPEC §7 [decision]): a campaign belongs to a department (NULL: the company); its
+    # invitations follow their client, answers their invitation, results their campaign and the
+    # department or staff member they count; rectification notes their department.
+    m.SurveyCampaign: ("campaign", m.SurveyCampaign.department_id),
     m.SurveyInvitation: ("client", m.SurveyInvitation.client_id),
     m.SurveyAnswer: ("invitation", m.SurveyAnswer.invitation_id),
+    m.SurveyResult: ("result", m.SurveyResult.campaign_id),
     m.SurveyRectification: ("department", m.SurveyRectification.department_id),
 }
 
@@ -167,6 +170,10 @@ def scope_clause(model, user=None):
         if any(s in ("dept",) for _c, s in pairs):
             return column.in_(department_subtree(staff.department_id))
         return column == staff.department_id
+    if kind == "campaign":
+        return _campaign_clause(column, pairs, staff)
+    if kind == "result":
+        return _result_clause(column, pairs, staff, user)
     if kind == "launcher":
         # Job runs (SPEC §8): recalculations (queue "recalc") are company-wide, so every role
         # allowed to list runs sees them all; any other run is seen by whoever launched it.
@@ -180,6 +187,40 @@ def scope_clause(model, user=None):
         ors = [_staff_clause(s, staff) for _c, s in pairs]
         return sa.or_(own, column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors)))) if ors else own
     return sa.false()
+
+
+def _campaign_clause(column, pairs, staff):
+    """SPEC §7 [decision]: roles reaching every client (Admin, Viewer, the service desk, which
+    runs the phone surveys company-wide, SPEC §1) see every campaign; the others see their
+    department subtree's campaigns and the company's (department NULL), whose answers and
+    results still reach them only through their own scope. Changing a company campaign is the
+    admin's (``backoffice.surveys.campaigns.may_change_campaign``)."""
+    if any(c == "all" for c, _s in pairs):
+        return None
+    if staff is None:
+        return column.is_(None)
+    return sa.or_(column.is_(None), column.in_(department_subtree(staff.department_id)))
+
+
+def _result_clause(column, pairs, staff, user):
+    """A result row: of a campaign in scope, and when it counts one department or one staff
+    member (grouping "department" / "staff", key = their id), of a department or staff member
+    the user reaches. Whole-campaign, question, dimension and service-level rows are figures of
+    the campaign as a whole."""
+    campaign = scope_clause(m.SurveyCampaign, user)
+    parts = [] if campaign is None else [column.in_(sa.select(m.SurveyCampaign.id).where(campaign))]
+    if not any(s == "all" for _c, s in pairs):
+        ors = [_staff_clause(s, staff) for _c, s in pairs]
+        staff_keys = sa.select(sa.cast(m.Staff.id, sa.String(80))).where(sa.or_(*ors)) if ors else None
+        depts = set()
+        if staff is not None and any(s == "dept" for _c, s in pairs):
+            depts = department_subtree(staff.department_id)
+        elif staff is not None:
+            depts = {staff.department_id}
+        grouping, key = m.SurveyResult.grouping, m.SurveyResult.key
+        parts.append(sa.or_(grouping != "staff", key.in_(staff_keys) if staff_keys is not None else sa.false()))
+        parts.append(sa.or_(grouping != "department", key.in_(sorted(str(d) for d in depts)) if depts else sa.false()))
+    return sa.and_(*parts) if parts else None
 
 
 def in_scope(obj, user=None):
