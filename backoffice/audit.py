@@ -30,6 +30,8 @@ from backoffice.models.audit import ChangeLog
 NOT_AUDITED = {"change_log", "job_run", "tier_history", "ticket_event"}
 # Stamped on every write by AuditMixin: the log row's own who/when says the same.
 NOT_FIELDS = {"created_on", "changed_on", "created_by_fk", "changed_by_fk"}
+# Credentials are never copied into the log (issue #9: the survey link answers as the client).
+SECRET_FIELDS = {("survey_invitation", "token")}
 
 # table -> what a person calls one record of it (History tab, change log screen, export log)
 RECORD_LABELS = {
@@ -122,7 +124,8 @@ def _label(session, rel, pk):
 
 
 def _columns(mapper):
-    return [a for a in mapper.column_attrs if a.key not in NOT_FIELDS]
+    table = mapper.local_table.name
+    return [a for a in mapper.column_attrs if a.key not in NOT_FIELDS and (table, a.key) not in SECRET_FIELDS]
 
 
 def _record_values(obj):

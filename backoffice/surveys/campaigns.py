@@ -46,7 +46,7 @@ def campaign_department_for(user, requested):
     if requested is None:
         return db.session.get(Department, staff.department_id)
     if requested.id not in subtree:
-        raise CampaignRefused(_("A campaign can only belong to your own department or one below it."))
+        raise CampaignRefused(_("A campaign can only belong to a department in your scope: your own or one below it."))
     return requested
 
 
