@@ -207,3 +207,40 @@ def test_phone_entry_ignores_a_claimed_channel(app, login, world):
     finally:
         with app.app_context():
             drop_campaign(cid)
+
+
+def test_tokens_never_reach_the_change_log_and_old_copies_are_scrubbed(app, world):
+    """audit.SECRET_FIELDS for new records; migration 0008_sec_scope for copies made before."""
+    import importlib.util
+    import pathlib
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    with app.app_context():
+        cid, tokens, ids = make_campaign(world, clients=("W001",))
+        try:
+            logged = db.session.execute(sa.select(m.ChangeLog).where(
+                m.ChangeLog.table_name == "survey_invitation", m.ChangeLog.record_id == ids["W001"])).scalars().all()
+            assert logged and all("token" not in (row.details or {}) for row in logged)
+            old = m.ChangeLog(action="create", table_name="survey_invitation", record_id=ids["W001"],
+                              details={"token": tokens["W001"], "client_id": world["clients"]["W001"]})
+            field = m.ChangeLog(action="update", table_name="survey_invitation", record_id=ids["W001"],
+                                field="token", old_value="old-secret", new_value=tokens["W001"])
+            db.session.add_all([old, field])
+            db.session.commit()
+            path = pathlib.Path(__file__).parents[2] / "migrations/versions/0008_sec_scope_scrub_survey_tokens.py"
+            spec = importlib.util.spec_from_file_location("scrub", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+                module.upgrade()
+            db.session.expire_all()
+            assert db.session.get(m.ChangeLog, old.id).details == {"client_id": world["clients"]["W001"]}
+            assert (db.session.get(m.ChangeLog, field.id).old_value, db.session.get(m.ChangeLog, field.id).new_value) == (None, None)
+        finally:
+            db.session.rollback()
+            db.session.execute(sa.delete(m.ChangeLog).where(m.ChangeLog.table_name == "survey_invitation",
+                                                            m.ChangeLog.record_id == ids["W001"]))
+            db.session.commit()
+            drop_campaign(cid)
