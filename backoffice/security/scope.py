@@ -70,7 +70,7 @@ def act_as(user):
     row scope, audit columns and the change log are then theirs. Drops the per-request caches,
     which belonged to the previous user."""
     g.user = user
-    for cache in ("_scope_staff", "_scope_subtree"):
+    for cache in ("_scope_staff", "_scope_subtree", "_nested_can_get", "_nested_in_scope"):
         g.pop(cache, None)
     return user
 

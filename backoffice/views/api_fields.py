@@ -80,8 +80,11 @@ def may_read_whole(model, obj):
     own API, and the row inside their scope (asked once per record and request)."""
     if not has_request_context() or getattr(g, "user", None) is None or model in DISPLAY_ONLY:
         return False
-    name = _api_permission_name(model)
-    if name is None or not current_app.appbuilder.sm.has_access("can_get", name):
+    readable = g.setdefault("_nested_can_get", {})
+    if model not in readable:
+        name = _api_permission_name(model)
+        readable[model] = name is not None and current_app.appbuilder.sm.has_access("can_get", name)
+    if not readable[model]:
         return False
     cache = g.setdefault("_nested_in_scope", {})
     key = (model, sa.inspect(obj).identity)
