@@ -181,12 +181,33 @@ def scope_clause(model, user=None):
     if kind == "actor":
         # Change log (SPEC §2): the entries written by the staff the user reaches (a department
         # head: the people of the department), and the user's own.
+        # An entry about a scoped record also needs that record in scope (issue #9: an admin of
+        # the department changing another department's staff pay must not show it to the head).
         own = column == getattr(user, "id", None)
         if any(s == "all" for _c, s in pairs):
             return None
         ors = [_staff_clause(s, staff) for _c, s in pairs]
-        return sa.or_(own, column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors)))) if ors else own
+        if not ors:
+            return own
+        return sa.or_(own, sa.and_(column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors))),
+                                   _logged_record_in_scope(user)))
     return sa.false()
+
+
+def _logged_record_in_scope(user):
+    """Change-log rows about a record of a scoped type: only those whose record the user reaches
+    (a deleted record is no longer reached: its snapshot stays with its author and the roles
+    reaching everything)."""
+    conditions = []
+    for model in SCOPED:
+        if model is m.ChangeLog:
+            continue
+        clause = scope_clause(model, user)
+        if clause is None:
+            continue
+        inner = sa.select(model.id).where(clause)
+        conditions.append(sa.or_(m.ChangeLog.table_name != model.__tablename__, m.ChangeLog.record_id.in_(inner)))
+    return sa.and_(*conditions) if conditions else sa.true()
 
 
 def _campaign_clause(column, pairs, staff):
