@@ -164,8 +164,8 @@ def test_service_desk_sees_no_staff_pay_in_client_or_ticket(app, login, world):
     assert desk.get(f"/api/v1/staff/{world['staff']['t_cm1']}").status_code == 403
     client = desk.get(f"/api/v1/client/{world['clients']['W001']}").json["result"]
     assert client["owner"] == {"id": world["staff"]["t_cm1"], "name": "员工4"}
-    ticket = desk.get(f"/api/v1/ticket/{world['tickets']['W001']}").json["result"]
-    body = desk.get(f"/api/v1/ticket/{world['tickets']['W001']}").get_data(as_text=True)
+    response = desk.get(f"/api/v1/ticket/{world['tickets']['W001']}")
+    ticket, body = response.json["result"], response.get_data(as_text=True)
     assert "pay_base" not in body and "employee_no" not in body and "T006" not in body
     assert ticket["receiver"] == {"id": world["staff"]["t_desk"]}
     q = prison.dumps({"columns": ["owner", "owner.pay_base", "code"]})
