@@ -41,6 +41,8 @@ from backoffice.models.audit import (  # noqa: F401  (display helpers, kept impo
 NOT_AUDITED = {"change_log", "job_run", "tier_history", "ticket_event"}
 # Stamped on every write by AuditMixin: the log row's own who/when says the same.
 NOT_FIELDS = {"created_on", "changed_on", "created_by_fk", "changed_by_fk"}
+# Credentials are never copied into the log (issue #9: the survey link answers as the client).
+SECRET_FIELDS = {("survey_invitation", "token")}
 
 _OLD = "_audit_old_values"
 
@@ -108,7 +110,8 @@ def _label(session, rel, pk):
 
 
 def _columns(mapper):
-    return [a for a in mapper.column_attrs if a.key not in NOT_FIELDS]
+    table = mapper.local_table.name
+    return [a for a in mapper.column_attrs if a.key not in NOT_FIELDS and (table, a.key) not in SECRET_FIELDS]
 
 
 def _record_values(obj):

@@ -43,10 +43,13 @@ SCOPED = {
     m.Department: ("department", m.Department.id),
     m.JobRun: ("launcher", m.JobRun.launched_by_id),
     m.ChangeLog: ("actor", m.ChangeLog.user_id),
-    # Surveys (SPEC §7): invitations follow their client, answers their invitation; campaigns and
-    # results are company-wide (guarded by permissions); rectification notes by department.
+    # Surveys (SPEC §7 [decision]): a campaign belongs to a department (NULL: the company); its
+    # invitations follow their client, answers their invitation, results their campaign and the
+    # department or staff member they count; rectification notes their department.
+    m.SurveyCampaign: ("campaign", m.SurveyCampaign.department_id),
     m.SurveyInvitation: ("client", m.SurveyInvitation.client_id),
     m.SurveyAnswer: ("invitation", m.SurveyAnswer.invitation_id),
+    m.SurveyResult: ("result", m.SurveyResult.campaign_id),
     m.SurveyRectification: ("department", m.SurveyRectification.department_id),
 }
 
@@ -67,7 +70,7 @@ def act_as(user):
     row scope, audit columns and the change log are then theirs. Drops the per-request caches,
     which belonged to the previous user."""
     g.user = user
-    for cache in ("_scope_staff", "_scope_subtree"):
+    for cache in ("_scope_staff", "_scope_subtree", "_nested_can_get", "_nested_in_scope"):
         g.pop(cache, None)
     return user
 
@@ -167,6 +170,10 @@ def scope_clause(model, user=None):
         if any(s in ("dept",) for _c, s in pairs):
             return column.in_(department_subtree(staff.department_id))
         return column == staff.department_id
+    if kind == "campaign":
+        return _campaign_clause(column, pairs, staff)
+    if kind == "result":
+        return _result_clause(column, pairs, staff, user)
     if kind == "launcher":
         # Job runs (SPEC §8): recalculations (queue "recalc") are company-wide, so every role
         # allowed to list runs sees them all; any other run is seen by whoever launched it.
@@ -174,28 +181,67 @@ def scope_clause(model, user=None):
     if kind == "actor":
         # Change log (SPEC §2): the entries written by the staff the user reaches (a department
         # head: the people of the department), and the user's own.
+        # An entry about a scoped record also needs that record in scope (issue #9: an admin of
+        # the department changing another department's staff pay must not show it to the head).
         own = column == getattr(user, "id", None)
         if any(s == "all" for _c, s in pairs):
             return None
         ors = [_staff_clause(s, staff) for _c, s in pairs]
-        by = sa.or_(own, column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors)))) if ors else own
-        return sa.and_(by, _logged_record_clause(user))  # issue #9: and about a record they reach
+        if not ors:
+            return own
+        return sa.or_(own, sa.and_(column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors))),
+                                   _logged_record_in_scope(user)))
     return sa.false()
 
 
-def _logged_record_clause(user):
-    """Change-log entries about a scoped record only for those who reach the record: the service
-    desk of one's own department may write about another department's ticket (issue #9)."""
-    tables, ors = [], []
+def _logged_record_in_scope(user):
+    """Change-log rows about a record of a scoped type: only those whose record the user reaches
+    (a deleted record is no longer reached: its snapshot stays with its author and the roles
+    reaching everything)."""
+    conditions = []
     for model in SCOPED:
         if model is m.ChangeLog:
             continue
-        tables.append(model.__tablename__)
-        inner = scope_clause(model, user)
-        about = m.ChangeLog.table_name == model.__tablename__
-        ors.append(about if inner is None else sa.and_(about, m.ChangeLog.record_id.in_(sa.select(model.id).where(inner))))
-    ors.append(m.ChangeLog.table_name.not_in(tables))
-    return sa.or_(*ors)
+        clause = scope_clause(model, user)
+        if clause is None:
+            continue
+        inner = sa.select(model.id).where(clause)
+        conditions.append(sa.or_(m.ChangeLog.table_name != model.__tablename__, m.ChangeLog.record_id.in_(inner)))
+    return sa.and_(*conditions) if conditions else sa.true()
+
+
+def _campaign_clause(column, pairs, staff):
+    """SPEC §7 [decision]: roles reaching every client (Admin, Viewer, the service desk, which
+    runs the phone surveys company-wide, SPEC §1) see every campaign; the others see their
+    department subtree's campaigns and the company's (department NULL), whose answers and
+    results still reach them only through their own scope. Changing a company campaign is the
+    admin's (``backoffice.surveys.campaigns.may_change_campaign``)."""
+    if any(c == "all" for c, _s in pairs):
+        return None
+    if staff is None:
+        return column.is_(None)
+    return sa.or_(column.is_(None), column.in_(department_subtree(staff.department_id)))
+
+
+def _result_clause(column, pairs, staff, user):
+    """A result row: of a campaign in scope, and when it counts one department or one staff
+    member (grouping "department" / "staff", key = their id), of a department or staff member
+    the user reaches. Whole-campaign, question, dimension and service-level rows are figures of
+    the campaign as a whole."""
+    campaign = scope_clause(m.SurveyCampaign, user)
+    parts = [] if campaign is None else [column.in_(sa.select(m.SurveyCampaign.id).where(campaign))]
+    if not any(s == "all" for _c, s in pairs):
+        ors = [_staff_clause(s, staff) for _c, s in pairs]
+        staff_keys = sa.select(sa.cast(m.Staff.id, sa.String(80))).where(sa.or_(*ors)) if ors else None
+        depts = set()
+        if staff is not None and any(s == "dept" for _c, s in pairs):
+            depts = department_subtree(staff.department_id)
+        elif staff is not None:
+            depts = {staff.department_id}
+        grouping, key = m.SurveyResult.grouping, m.SurveyResult.key
+        parts.append(sa.or_(grouping != "staff", key.in_(staff_keys) if staff_keys is not None else sa.false()))
+        parts.append(sa.or_(grouping != "department", key.in_(sorted(str(d) for d in depts)) if depts else sa.false()))
+    return sa.and_(*parts) if parts else None
 
 
 def in_scope(obj, user=None):

@@ -215,6 +215,18 @@ def invitation_status(invitation, at=None) -> str:
     return "ok"
 
 
+def staff_entry_channel(requested=None, invitation_channel=None):
+    """The channel of an answer a staff member enters (phone entry, import, a signed-in user on
+    the public page): never "online", whatever the request says, since an online answer is the
+    client's own (``entered_by`` NULL). The channel asked for or the invitation's when it is a
+    call or a visit, else [decision] a phone call, the usual way answers reach the staff."""
+    for value in (requested, invitation_channel):
+        code = _code(value)
+        if code and code != InvitationChannel.online.value:
+            return InvitationChannel(code)
+    return InvitationChannel.phone
+
+
 def record_answers(invitation, answers, *, channel, entered_by=None, at=None, replace=False):
     """Write ``answers`` (CleanAnswers) for ``invitation`` in one transaction and commit.
 
@@ -251,6 +263,8 @@ def record_answers(invitation, answers, *, channel, entered_by=None, at=None, re
         client = invitation.client
         resolver = StaffResolver(session)
         channel = InvitationChannel(_code(channel))
+        if entered_by is not None:  # entered by staff: recorded as theirs, never as the client's online answer
+            channel = staff_entry_channel(channel, invitation.channel)
         kept = set()
         for answer in answers:
             staff_id = resolver.staff_id(answer.question, client.owner_id, client.department_id)
@@ -265,6 +279,7 @@ def record_answers(invitation, answers, *, channel, entered_by=None, at=None, re
             elif (row.score, row.comment) != (answer.score, answer.comment):
                 row.score, row.comment, row.staff_id = answer.score, answer.comment, staff_id
                 row.entered_by_id, row.answered_at = getattr(entered_by, "id", None), at
+                row.channel = channel
         for question_id, row in existing.items():
             if question_id not in kept:
                 session.delete(row)

@@ -50,7 +50,7 @@ COLUMNS = [
     Column("comment", _l("Comment"), example="", hint=_l("Optional")),
     Column("answered_at", _l("Answered on"), example="2026-11-20",
            hint=_l("Optional: 2026-11-20 or 2026-11-20 14:30; default the time of the import")),
-    Column("channel", _l("Channel"), example="", hint=_l("Optional: online, phone or visit; default the invitation's")),
+    Column("channel", _l("Channel"), example="", hint=_l("Optional: phone or visit; default the invitation's (phone for an online invitation)")),
 ]
 FIELDS = [c.field for c in COLUMNS]
 
@@ -250,11 +250,15 @@ class AnswerPlanner:
                     errors.append(("answered_at", _("The answer date is in the future.")))
             except ValueError:
                 errors.append(("answered_at", _("Not a date: write 2026-11-22 or 2026/11/22.")))
-        channel = inv.channel if inv is not None else None
+        channel = None
         if v["channel"]:
             channel = self.channels.get(normalise_header(v["channel"]))
             if channel is None:
-                errors.append(("channel", _("Unknown channel: write online, phone or visit.")))
+                errors.append(("channel", _("Unknown channel: write phone or visit.")))
+            elif channel == InvitationChannel.online:
+                # An imported answer is entered by the importer, never the client's own online one.
+                errors.append(("channel", _("An imported answer cannot be recorded as answered online: write phone or visit.")))
+        channel = ans.staff_entry_channel(channel, inv.channel if inv is not None else None)
         if clean is not None and not errors:
             pair = (inv.id, clean.question.id)
             first = self.seen.get(pair)

@@ -11,7 +11,9 @@ No login and no FAB chrome: a standalone, mobile-friendly page. The token is the
 - a used token (a reopened link, a second submission) gets "already answered, thank you" (410);
 - requests are rate-limited per client IP and per token (``ratelimit``; 429 with a page);
 - answers are validated by ``answers.check_submission`` (the rules every channel shares) and
-  written with ``answers.record_answers`` in one transaction that marks the invitation used.
+  written with ``answers.record_answers`` in one transaction that marks the invitation used;
+- a signed-in back-office user posting the page is recorded as having entered the answers (a
+  phone answer of theirs), never as the client answering online (issue #9).
 
 Language: ``?lang=`` (zh, zh_Hant / zh_HK / zh_TW, en), else the browser's Accept-Language,
 else Simplified Chinese (SPEC §10); question texts come from the question's own columns.
@@ -21,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 from flask_babel import force_locale
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -159,8 +162,11 @@ def survey(token):
                         general = "; ".join(str(m) for m in errs.values())
                 return _form(invitation, questions, locale, form, values, errors, general, 400)
             campaign_id = campaign.id
+            # A signed-in back-office user who opens a client's link answers for the client: the
+            # answers are recorded as entered by them (record_answers then never says "online").
+            staff = current_user if getattr(current_user, "is_authenticated", False) else None
             try:
-                ans.record_answers(invitation, clean, channel=InvitationChannel.online, entered_by=None)
+                ans.record_answers(invitation, clean, channel=InvitationChannel.online, entered_by=staff)
             except ans.AlreadyAnswered:
                 return _message("used", locale, 410)
             ans.launch_aggregation(campaign_id)

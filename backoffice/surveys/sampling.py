@@ -6,7 +6,7 @@ chosen on the campaign (seed and ``sample_summary``) so the sample is reproducib
 """
 import sqlalchemy as sa
 
-from backoffice.models import BusinessFormat, Client, PurchaseRecord
+from backoffice.models import BusinessFormat, Client, Department, PurchaseRecord
 from backoffice.models.choices import ClientStatus
 from backoffice.rules import sampling as rules
 
@@ -15,8 +15,31 @@ def _kind(campaign):
     return getattr(campaign.kind, "value", campaign.kind)
 
 
-def strata_of_active_clients(session) -> dict:
-    """{stratum key: [client ids]} of the active clients (business format × region × service level)."""
+def department_subtree_ids(session, root_id):
+    """The department and every department below it (read with the job's own session)."""
+    children = {}
+    for did, parent in session.execute(sa.select(Department.id, Department.parent_id)):
+        children.setdefault(parent, []).append(did)
+    found, todo = set(), [root_id]
+    while todo:
+        d = todo.pop()
+        if d not in found:
+            found.add(d)
+            todo.extend(children.get(d, []))
+    return found
+
+
+def population_clause(session, campaign):
+    """SPEC §7: a department's campaign samples that department's subtree only; a company-wide
+    one (no department) the whole company."""
+    if campaign is None or campaign.department_id is None:
+        return sa.true()
+    return Client.department_id.in_(sorted(department_subtree_ids(session, campaign.department_id)))
+
+
+def strata_of_active_clients(session, campaign=None) -> dict:
+    """{stratum key: [client ids]} of the active clients of the campaign's population
+    (business format × region × service level)."""
     # The codes as plain strings (no enum conversion per row) and one key per distinct
     # combination: this reads every active client, a million of them at full size.
     q = (
@@ -25,7 +48,7 @@ def strata_of_active_clients(session) -> dict:
             sa.type_coerce(Client.service_level, sa.String),
         )
         .join(BusinessFormat, BusinessFormat.id == Client.business_format_id)
-        .where(Client.status == ClientStatus.active)
+        .where(Client.status == ClientStatus.active, population_clause(session, campaign))
     )
     strata, keys = {}, {}
     for cid, fmt, region, level in session.execute(q):
@@ -40,7 +63,7 @@ def strata_of_active_clients(session) -> dict:
 
 def semiannual_sample(session, campaign, seed):
     """[(client_id, stratum)] in ascending client id order, and the summary to store."""
-    strata = strata_of_active_clients(session)
+    strata = strata_of_active_clients(session, campaign)
     chosen, alloc = rules.draw_sample(strata, campaign.sample_ratio, seed)
     members = sorted((cid, key) for key, ids in chosen.items() for cid in ids)
     summary = {
@@ -62,7 +85,8 @@ def top_purchasers_sample(session, campaign):
     per_client = (
         sa.select(PurchaseRecord.client_id.label("client_id"), total)
         .join(Client, Client.id == PurchaseRecord.client_id)
-        .where(PurchaseRecord.month >= start, PurchaseRecord.month < end, Client.status == ClientStatus.active)
+        .where(PurchaseRecord.month >= start, PurchaseRecord.month < end, Client.status == ClientStatus.active,
+               population_clause(session, campaign))
         .group_by(PurchaseRecord.client_id)
         .having(sa.func.sum(PurchaseRecord.amount) > 0)
         .subquery()

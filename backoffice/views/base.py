@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from backoffice.extensions import db
 from backoffice.models.choices import Choice
 from backoffice.models.uniqueness import item_values, unique_errors  # noqa: F401  (moved there, issue #10)
+from backoffice.views.api_fields import ScopedSchemaConverter
 from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
@@ -230,6 +231,8 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
     allow_browser_login = True
     page_size = 25
     label_columns = LABELS
+    # Nested records show what the role may read of them (views/api_fields.py, issue #9).
+    model2schemaconverter = ScopedSchemaConverter
 
     def __init__(self):
         model = self.datamodel.obj

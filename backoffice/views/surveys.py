@@ -12,7 +12,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, flash, g, redirect, request, url_for
+from flask import Response, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -26,12 +26,15 @@ from backoffice.extensions import db
 from backoffice.jobs import JobRefused, launch
 from backoffice.surveys.aggregate import launch_aggregation
 from backoffice.models import (
-    Department, Questionnaire, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion,
+    Questionnaire, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion,
     SurveyRectification, SurveyResult,
 )
 from backoffice.models.choices import CampaignState, QuestionDimension, ServiceLevel
-from backoffice.security.scope import scope_clause, staff_of
-from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.security.scope import scope_clause
+from backoffice.surveys.campaigns import (
+    CampaignRefused, campaign_department_for, change_refused_message, may_change_campaign,
+)
+from backoffice.views.base import BusinessRuleError, ScopedApi, ScopedModelView
 from backoffice.views.export import neutralise
 from backoffice.views.labels import AUDIT_FIELDSET, LABELS
 
@@ -127,13 +130,30 @@ def survey_link(token):
     return Markup('<a href="{0}" target="_blank" rel="noopener">{0}</a>').format(url)
 
 
+def may_see_tokens():
+    """[decision] The survey link is a credential (whoever holds it answers as the client): it is
+    shown to whoever sends the invitations, i.e. may launch campaigns (Admin, DeptHead: the
+    permission ``can_launch`` on SurveyCampaignView, so an admin can grant it). The service desk
+    enters phone answers on its own screen and needs no link; the viewer only reads."""
+    return bool(has_request_context() and current_app.appbuilder.sm.has_access("can_launch", "SurveyCampaignView"))
+
+
 class SurveyInvitationView(ScopedModelView):
     datamodel = SQLAInterface(SurveyInvitation)
     label_columns = {**SURVEY_LABELS, "token": _l("Survey link")}
     base_permissions = ["can_list", "can_show"]
     list_columns = ["campaign", "client", "channel", "assignee", "stratum", "expires_at", "used_at", "ticket"]
-    show_columns = ["campaign", "client", "channel", "assignee", "stratum", "expires_at", "used_at", "ticket",
-                    "created_at", "token"]
+    _show_columns = ["campaign", "client", "channel", "assignee", "stratum", "expires_at", "used_at", "ticket",
+                     "created_at", "token"]
+
+    @property
+    def show_columns(self):
+        return self._show_columns if may_see_tokens() else [c for c in self._show_columns if c != "token"]
+
+    @show_columns.setter
+    def show_columns(self, value):
+        self._show_columns = value
+
     search_columns = ["campaign", "client", "channel", "assignee", "used_at", "expires_at"]
     formatters_columns = {"token": survey_link}
     base_order = ("id", "asc")
@@ -221,17 +241,24 @@ class SurveyCampaignView(ScopedModelView):
     base_order = ("id", "desc")
     show_template = "surveys/campaign_show.html"
 
+    # Scope (SPEC §7): FAB shows pre_* exceptions as a flash and writes nothing.
     def pre_add(self, item):
         item.state = CampaignState.draft
-        if item.department is None and item.department_id is None:
-            staff = staff_of(getattr(g, "user", None))
-            roles = {r.name for r in getattr(g.user, "roles", [])}
-            if staff is not None and "Admin" not in roles:
-                item.department = db.session.get(Department, staff.department_id)
+        item.department = campaign_department_for(g.user, item.department)
+
+    def pre_update(self, item):
+        check_campaign_change(item)
+        item.department = campaign_department_for(g.user, item.department)
+
+    def pre_delete(self, item):
+        check_campaign_change(item)
 
     @action("launch", _l("Launch"), _l("Draw the sample and create the invitations?"), "fa-play", multiple=False)
     def launch(self, item):
         item = item[0] if isinstance(item, list) else item
+        if not may_change_campaign(g.user, item.department_id):
+            flash(change_refused_message(), "danger")
+            return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
         flash_launch(lambda: launch_campaign(item, g.user),
                      lambda run: _("Campaign %(name)s: sampling run #%(id)s is queued.", name=item.name, id=run.id))
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
@@ -290,6 +317,17 @@ class SurveyCampaignView(ScopedModelView):
         return redirect(url_for(f"{self.endpoint}.report", pk=campaign.id))
 
 
+def check_campaign_change(item):
+    """A company-wide campaign is changed by the admin only (the stored department decides, not
+    the one the request sends)."""
+    with db.session.no_autoflush:
+        stored = db.session.execute(
+            sa.select(SurveyCampaign.department_id).where(SurveyCampaign.id == item.id)
+        ).scalar_one_or_none()
+    if not may_change_campaign(g.user, stored):
+        raise CampaignRefused(change_refused_message())
+
+
 def _label(grouping, row, questions, locale):
     if grouping == "dimension":
         try:
@@ -308,6 +346,11 @@ def _label(grouping, row, questions, locale):
     return row.label
 
 
+def _scoped(model, query):
+    clause = scope_clause(model)
+    return query if clause is None else query.where(clause)
+
+
 def report_data(campaign):
     """The stored figures, comments and rectification notes of a campaign, ready to show."""
     locale = str(get_locale() or "zh")
@@ -316,8 +359,11 @@ def report_data(campaign):
             sa.select(SurveyQuestion).where(SurveyQuestion.questionnaire_id == campaign.questionnaire_id)
         ).scalars()
     }
+    # Figures, comments and notes in the user's scope (SPEC §7: the report is scoped like every
+    # other record): another department's figures and rectification notes are not shown.
     rows = db.session.execute(
-        sa.select(SurveyResult).where(SurveyResult.campaign_id == campaign.id).order_by(SurveyResult.id)
+        _scoped(SurveyResult, sa.select(SurveyResult).where(SurveyResult.campaign_id == campaign.id))
+        .order_by(SurveyResult.id)
     ).scalars().all()
     groups = {}
     computed_at = None
@@ -346,7 +392,7 @@ def report_data(campaign):
         for c, s, at, code in db.session.execute(q)
     ]
     notes = db.session.execute(
-        sa.select(SurveyRectification).where(SurveyRectification.campaign_id == campaign.id)
+        _scoped(SurveyRectification, sa.select(SurveyRectification).where(SurveyRectification.campaign_id == campaign.id))
         .order_by(SurveyRectification.department_id)
     ).scalars().all()
     return {"groups": groups, "computed_at": computed_at, "comments": comments, "notes": notes,
@@ -356,9 +402,9 @@ def report_data(campaign):
 def staff_ratings(staff_id):
     """Clients' ratings of one staff member per campaign (shown on the staff page, SPEC §6/§7)."""
     rows = db.session.execute(
-        sa.select(SurveyResult, SurveyCampaign)
-        .join(SurveyCampaign, SurveyCampaign.id == SurveyResult.campaign_id)
-        .where(SurveyResult.grouping == "staff", SurveyResult.key == str(staff_id))
+        _scoped(SurveyResult, sa.select(SurveyResult, SurveyCampaign)
+                .join(SurveyCampaign, SurveyCampaign.id == SurveyResult.campaign_id)
+                .where(SurveyResult.grouping == "staff", SurveyResult.key == str(staff_id)))
         .order_by(SurveyCampaign.deadline.desc(), SurveyCampaign.id.desc())
     ).all()
     return [
@@ -403,7 +449,32 @@ class SurveyCampaignApi(ScopedApi):
 
     def pre_add(self, item):
         item.state = CampaignState.draft
+        self._set_department(item)
         super().pre_add(item)
+
+    def pre_update(self, item):
+        self._set_department(item)
+        super().pre_update(item)
+
+    @staticmethod
+    def _set_department(item):
+        try:
+            item.department = campaign_department_for(g.user, item.department)
+        except CampaignRefused as e:
+            raise BusinessRuleError({e.field: e.message}) from None
+
+    def _refused(self, pk):
+        """403 for a campaign in scope the user may still not change (the company's)."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None and not may_change_campaign(g.user, item.department_id):
+            return self.response_403()
+        return None
+
+    def put_headless(self, pk):
+        return self._refused(pk) or super().put_headless(pk)
+
+    def delete_headless(self, pk):
+        return self._refused(pk) or super().delete_headless(pk)
 
 
 class SurveyInvitationApi(ScopedApi):

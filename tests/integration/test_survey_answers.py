@@ -223,7 +223,9 @@ def test_csv_import_gb18030_by_campaign_and_client_code_never_overwrites_online_
     with app.app_context():
         got = {a.question.code: a for a in answers_of(online_campaign["ids"]["W001"])}
         assert got["SUPPLY"].comment == "货源偏紧，希望增加紧俏品规" and got["SUPPLY"].score == 3
-        assert got["NEEDS"].score == 4 and got["SUPPLY"].channel.value == "online"  # the invitation's channel
+        # Entered by the importer, so never recorded as the client's online answer (issue #9).
+        assert got["NEEDS"].score == 4 and got["SUPPLY"].channel.value == "phone"
+        assert got["SUPPLY"].entered_by.username == "t_admin"
         online = {a.question.code: a for a in answers_of(online_campaign["ids"]["W003"])}
         assert online["SUPPLY"].score == 5 and online["SUPPLY"].entered_by_id is None
 

@@ -72,12 +72,17 @@ def test_campaign_form_launch_report_and_csv(app, login, world, sync_jobs):
             campaign = db.session.get(m.SurveyCampaign, cid)
             assert campaign.state.value == "open"
             assert campaign.seed is not None
-            active = db.session.execute(sa.select(sa.func.count(m.Client.id)).where(m.Client.status == "active")).scalar()
+            # SPEC §7: the department's campaign samples its subtree only (D1 and D1A: W001, W003).
+            d1 = [world["departments"]["D1"], world["departments"]["D1A"]]
+            active = db.session.execute(sa.select(sa.func.count(m.Client.id)).where(
+                m.Client.status == "active", m.Client.department_id.in_(d1))).scalar()
+            assert active == 2
             summary = campaign.sample_summary
             invs = db.session.execute(sa.select(m.SurveyInvitation).where(m.SurveyInvitation.campaign_id == cid)).scalars().all()
             assert summary["population"] == active
             assert len(invs) == summary["size"] == sum(s["sampled"] for s in summary["strata"].values())
             assert {i.stratum for i in invs} == set(summary["strata"])  # every stratum present
+            assert world["clients"]["W002"] not in {i.client_id for i in invs}  # D2's client
             assert len({i.client_id for i in invs}) == len(invs)
             assert all(i.expires_at == dt.datetime(2099, 12, 31, 23, 59, 59) and len(i.token) >= 40 for i in invs)
             assert all(i.channel.value == "online" and i.assignee_id is None for i in invs)
