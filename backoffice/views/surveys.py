@@ -391,10 +391,14 @@ def report_data(campaign):
         {"comment": c, "score": s, "at": at, "question": questions[code].text(locale) if code in questions else code}
         for c, s, at, code in db.session.execute(q)
     ]
-    notes = db.session.execute(
-        _scoped(SurveyRectification, sa.select(SurveyRectification).where(SurveyRectification.campaign_id == campaign.id))
-        .order_by(SurveyRectification.department_id)
-    ).scalars().all()
+    # Rectification notes: in scope, and only for who may list them (the service desk runs the
+    # phone surveys but does not read the departments' measures: issue #9).
+    notes = []
+    if current_app.appbuilder.sm.has_access("can_list", "SurveyRectificationView"):
+        notes = db.session.execute(
+            _scoped(SurveyRectification, sa.select(SurveyRectification).where(SurveyRectification.campaign_id == campaign.id))
+            .order_by(SurveyRectification.department_id)
+        ).scalars().all()
     return {"groups": groups, "computed_at": computed_at, "comments": comments, "notes": notes,
             "grouping_labels": GROUPING_LABELS, "order": REPORT_ORDER}
 
