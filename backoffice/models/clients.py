@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import AuditMixin, Model, Validated, code_in_use, non_negative
+from .base import AuditMixin, Model, Validated, code_in_use, non_negative, Versioned
 from .choices import (
     ClientCategory,
     ClientQuality,
@@ -34,7 +34,7 @@ class BusinessFormat(Validated, Model):
         return f"{self.code} {self.name}"
 
 
-class Client(Validated, AuditMixin, Model):
+class Client(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "client"
     __table_args__ = (
         sa.CheckConstraint("scale IS NULL OR scale BETWEEN 1 AND 3", name="ck_client_scale"),
@@ -114,7 +114,7 @@ class Client(Validated, AuditMixin, Model):
             self.composite_code = None
 
 
-class Contact(Validated, AuditMixin, Model):
+class Contact(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "contact"
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"), index=True)

@@ -15,7 +15,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import AuditMixin, Model, Validated, code_in_use
+from .base import AuditMixin, Model, Validated, code_in_use, Versioned
 from .choices import (
     CampaignState,
     InvitationChannel,
@@ -124,7 +124,7 @@ class SurveyQuestion(Validated, Model):
         return errors
 
 
-class SurveyCampaign(Validated, AuditMixin, Model):
+class SurveyCampaign(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "survey_campaign"
     __table_args__ = (
         sa.CheckConstraint("sample_ratio > 0 AND sample_ratio <= 1", name="ck_survey_campaign_ratio"),
