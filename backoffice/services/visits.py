@@ -17,7 +17,7 @@ def default_staff(visit):
 
 
 def allowed_events(plan):
-    return lifecycle.allowed_events(plan, MACHINE)
+    return lifecycle.allowed_events(plan, MACHINE, state_attr="state")
 
 
 def transition(plan, event, note=None, commit=True):
