@@ -5,13 +5,16 @@ The edit form of a ``Versioned`` record carries the version it was rendered with
 field; ``check_form_version`` refuses the save when the stored version moved on, naming who
 changed the record and when (backoffice/services/versions.py). A PUT may send ``"version"``
 in its body: a stale one gets 409 with the same message. Between the check and the write,
-SQLAlchemy's ``version_id_col`` (``UPDATE ... WHERE version = :seen``) still catches a race.
+the row is re-read with ``SELECT ... FOR UPDATE`` when its version is compared, so a concurrent
+save waits for the first one's commit and then finds the version moved on (and SQLAlchemy's
+``version_id_col``, ``UPDATE ... WHERE version = :seen``, backs it).
 """
 from flask import flash, request
 from wtforms import IntegerField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from backoffice.extensions import db
 from backoffice.services import CommandError
 from backoffice.services.versions import check_version, is_versioned
 
@@ -25,6 +28,11 @@ class VersionField(IntegerField):
         pass
 
 
+def lock_fresh(item):
+    """Re-read the row and lock it until this request's commit (see the module docstring)."""
+    db.session.refresh(item, with_for_update=True)
+
+
 def version_field(model, form_class):
     if is_versioned(model):
         form_class.version = VersionField(validators=[Optional()])
@@ -34,6 +42,8 @@ def check_form_version(item, form):
     field = form._fields.get("version")
     if field is None:
         return True
+    if field.data is not None:
+        lock_fresh(item)
     try:
         check_version(item, field.data)
     except CommandError as exc:
@@ -52,6 +62,7 @@ def check_put_version(api, pk):
     item = api.datamodel.get(pk, api._base_filters)
     if item is None:
         return None  # FAB answers 404
+    lock_fresh(item)
     try:
         check_version(item, seen)
     except CommandError as exc:

@@ -26,6 +26,7 @@ def ticket(app, world):
         pk = t.id
     yield pk
     with app.app_context():
+        db.session.execute(sa.delete(m.SurveyInvitation).where(m.SurveyInvitation.ticket_id == pk))
         db.session.execute(sa.delete(m.Ticket).where(m.Ticket.id == pk))
         db.session.commit()
 
