@@ -67,6 +67,20 @@ def record_callback(ticket, result, note=None, commit=True):
     return transition(ticket, event, note=note, commit=commit)
 
 
+def may_hand_over(ticket):
+    me = acting_staff()
+    return lifecycle.value(ticket.status) in OPEN and (is_admin() or (me is not None and ticket.receiver_id == me.id))
+
+
+def hand_over_candidates(ticket):
+    """Active staff anywhere in the company (统一受理: any department may take a ticket over)."""
+    rows = db.session.execute(
+        sa.select(Staff.id, Staff.name).where(Staff.active.is_(True), Staff.id != (ticket.receiver_id or 0))
+        .order_by(Staff.name)
+    ).all()
+    return [(sid, name) for sid, name in rows]
+
+
 def hand_over(ticket, to_staff, note=None, commit=True):
     """首问负责制 (seed 003): the receiver owns the ticket until they hand it over, explicitly, to
     another active staff member; recorded as a ticket event and in the change log."""

@@ -8,6 +8,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
 
 from backoffice.models import Ticket, TicketEvent
 from backoffice.services import CommandError
@@ -25,6 +27,11 @@ TICKET_FORM = [
 ]
 
 EVENT_LABELS = _ALL_EVENT_LABELS["ticket"]
+
+
+class HandOverForm(FlaskForm):
+    staff = SelectField(_l("Hand over to"), coerce=int, validate_choice=False)
+    note = StringField(_l("Note"))
 TRANSITION_API = "POST /api/v1/ticket/{pk}/transition"
 
 
@@ -58,6 +65,7 @@ class TicketView(LifecycleViewMixin, ScopedModelView):
     ]
     related_views = [TicketEventView]
     base_order = ("registered_at", "desc")
+    show_template = "tickets/show.html"
 
     lifecycle_actions = {f"ticket_{event}": event for event in EVENT_LABELS}
     api_actions = {**{name: TRANSITION_API for name in lifecycle_actions},
@@ -76,14 +84,34 @@ class TicketView(LifecycleViewMixin, ScopedModelView):
         locals()[f"ticket_{_event}"] = lifecycle_action(f"ticket_{_event}", _event, EVENT_LABELS[_event])
     del _event
 
+    def render_template(self, template, **kwargs):
+        if template == self.show_template and "pk" in kwargs:
+            kwargs.setdefault("hand_over_form", self._hand_over_form(kwargs["pk"]))
+        return super().render_template(template, **kwargs)
+
+    def _hand_over_form(self, pk):
+        """The receiver's hand-over form, or None for anyone else."""
+        if not self.appbuilder.sm.has_access("can_hand_over", self.class_permission_name):
+            return None
+        ticket = self.datamodel.get(pk, self._base_filters)
+        if ticket is None or not commands.may_hand_over(ticket):
+            return None
+        form = HandOverForm()
+        form.staff.choices = commands.hand_over_candidates(ticket)
+        return form
+
     # 首问负责制 (seed 003): the receiver hands the ticket over to another staff member, explicitly.
     @expose("/hand_over/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("hand_over")
     def hand_over(self, pk):
         ticket = self._scoped_get(pk)
+        form = HandOverForm()
+        form.staff.choices = commands.hand_over_candidates(ticket)
         try:
-            commands.hand_over(ticket, request.form.get("staff", type=int), request.form.get("note"))
+            if not form.validate_on_submit():
+                raise CommandError(_("Choose an active staff member to hand the ticket over to."), field="staff")
+            commands.hand_over(ticket, form.staff.data, form.note.data)
         except CommandError as exc:
             flash(exc.message, "warning")
         else:

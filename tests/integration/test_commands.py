@@ -136,6 +136,9 @@ def test_hand_over_belongs_to_the_receiver_and_is_recorded(app, login, world, ti
     assert receiver == cm1
     assert events[-1][0] == events[-1][1] == "registered" and events[-1][2] == "t_desk"
     assert "客户经理跟进" in events[-1][3]
+    # the show page offers the hand-over form to the receiver only
+    assert 'class="form-inline hand-over"' in login("t_cm1").get(f"/ticketview/show/{ticket}").get_data(as_text=True)
+    assert 'class="form-inline hand-over"' not in login("t_desk").get(f"/ticketview/show/{ticket}").get_data(as_text=True)
     # the screen's route runs the same command: the former receiver may no longer hand it over
     b = login("t_desk")
     b.post(f"/ticketview/hand_over/{ticket}", data={"staff": world["staff"]["t_head1"]})
