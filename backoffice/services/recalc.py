@@ -2,7 +2,6 @@
 import sqlalchemy as sa
 
 from backoffice.extensions import db
-from backoffice.jobs import JobRefused, launch
 from backoffice.models import TierScheme
 
 from .errors import CommandError
@@ -15,6 +14,7 @@ def launch_recalculation(scheme_code, period, user):
     unknown or inactive scheme, a malformed or unfinished period, or the same scheme and period
     already queued or running (SPEC §8 dedupe).
     """
+    from backoffice.jobs import JobRefused, launch  # imported when used: jobs may call services
     from backoffice.recalc.plan import plan_recalc
 
     code = str(scheme_code or "").strip().upper()

@@ -1,7 +1,7 @@
 """Survey campaign commands (SPEC §7): launch the sampling, launch the aggregation, close."""
 from flask_babel import gettext as _
 
-from backoffice.jobs import JobRefused, launch
+from backoffice.models.choices import CampaignState
 from backoffice.rules.campaign_states import CAMPAIGN
 from backoffice.rules.lifecycle import TransitionError
 
@@ -25,6 +25,8 @@ def launch_campaign(campaign, user=None):
     Returns the run; raises CommandError (translated) when the campaign cannot be launched. The
     job itself moves the campaign draft → sampling → open (backoffice/jobs/kind_surveys.py).
     """
+    from backoffice.jobs import JobRefused, launch  # jobs import this module (the sampling job's steps)
+
     user = user if user is not None else current_user()
     kind = lifecycle.value(campaign.kind)
     state = lifecycle.value(campaign.state)
@@ -44,8 +46,26 @@ def launch_campaign(campaign, user=None):
         raise CommandError(str(exc)) from None
 
 
+def mark(campaign, event):
+    """The sampling job's own steps (launch: draft → sampling; opened: → open), checked against the
+    machine's states only: the job was authorised when it was launched. Idempotent: a step
+    already taken (a job run again after a crash, SPEC §8) changes nothing."""
+    state = lifecycle.value(campaign.state)
+    target = CAMPAIGN.transition(event).target
+    if state == target:
+        return False
+    try:
+        CAMPAIGN.check(state, event)
+    except TransitionError:
+        return False
+    campaign.state = CampaignState(target)
+    return True
+
+
 def launch_aggregation(campaign, user=None):
     """Recompute the campaign's figures (the ``surveys.aggregate`` job)."""
+    from backoffice.jobs import JobRefused, launch
+
     user = user if user is not None else current_user()
     try:
         return launch("surveys.aggregate", {"campaign": campaign.id}, user=user,
