@@ -6,7 +6,7 @@ from backoffice.models import AppraisalScore
 from backoffice.rules.sheet_states import OBJECTION_WORKING_DAYS, SHEET, objection_deadline
 
 from . import lifecycle
-from .actors import acting_staff, is_workday
+from .actors import acting_staff, is_admin, is_workday
 from .errors import CommandError
 
 MACHINE = SHEET
@@ -24,6 +24,16 @@ def prepare(sheet):
     if sheet.staff is not None and sheet.pay_base is None:
         sheet.pay_base = sheet.staff.pay_base
     return sheet
+
+
+EDITABLE = {"draft", "submitted", "objected"}
+
+
+def check_editable(sheet):
+    """SPEC §6: an approved or final sheet is not changed any more (an objection reopens it)."""
+    if lifecycle.value(sheet.status) not in EDITABLE and not is_admin():
+        raise CommandError(_("Sheet %(sheet)s is %(status)s: it can no longer be changed.",
+                             sheet=str(sheet), status=str(sheet.status)))
 
 
 def allowed_events(sheet):

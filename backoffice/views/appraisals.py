@@ -71,6 +71,9 @@ class AppraisalSheetView(LifecycleViewMixin, ScopedModelView):
     def pre_add(self, item):
         commands.prepare(item)
 
+    def pre_update(self, item):
+        commands.check_editable(item)
+
     def allowed_events(self, item):
         return commands.allowed_events(item)
 
@@ -96,6 +99,10 @@ class AppraisalSheetApi(TransitionApiMixin, ScopedApi):
     def pre_add(self, item):
         super().pre_add(item)
         commands.prepare(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        commands.check_editable(item)
 
     def allowed_events(self, item):
         return commands.allowed_events(item)

@@ -23,6 +23,7 @@ from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
 from backoffice.views.labels import LABELS
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
+from backoffice.services import CommandError
 from backoffice.views.versioning import check_form_version, check_put_version, version_field
 
 
@@ -356,6 +357,9 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         except BusinessRuleError as e:
             db.session.rollback()
             return self.response_422(message={k: [v] for k, v in e.errors.items()})
+        except CommandError as e:  # a command refused in pre_add / pre_update (backoffice/services)
+            db.session.rollback()
+            return self.response(e.status, message=e.as_api_message())
 
     def post_headless(self):
         return self._answer_rule_errors(super().post_headless)

@@ -191,6 +191,11 @@ def test_sheet_is_approved_by_the_head_and_objected_to_once_by_the_appraised(app
     assert r.status_code == 422 and "once" in r.json["message"]["event"][0]
     assert head.api("post", url, json={"event": "finalise"}).status_code == 200
     assert _sheet(app, sheet)[0] == "final"
+    # a final sheet is not edited any more: 422 with the reason, the pay base unchanged
+    r = head.api("put", f"/api/v1/appraisal_sheet/{sheet}?_l_=en", json={"pay_base": "1.00"})
+    assert r.status_code == 422 and "can no longer be changed" in str(r.json["message"]), r.json
+    with app.app_context():
+        assert db.session.get(m.AppraisalSheet, sheet).pay_base == Decimal("3000")
 
 
 def test_head_of_another_department_cannot_approve(app, login, sheet):
@@ -257,9 +262,12 @@ def test_visit_plan_submitted_by_its_manager_approved_only_by_the_head(app, logi
         assert head.api("post", url, json={"event": "approve"}).status_code == 200
         assert cm.api("post", url, json={"event": "submit_result"}).status_code == 200
         assert head.api("post", url, json={"event": "review_result"}).status_code == 200
-        # an approved plan's state cannot be edited through the form or the API any more
+        # a reviewed plan cannot be edited through the API any more (SPEC §5: editable when planned or rejected)
+        r = head.api("put", f"/api/v1/visit_plan/{pk}?_l_=en", json={"month": "2025-06-01"})
+        assert r.status_code == 422 and "only while planned" in str(r.json["message"]), r.json
         with app.app_context():
-            assert db.session.get(m.VisitPlan, pk).state.value == "result_reviewed"
+            plan = db.session.get(m.VisitPlan, pk)
+            assert plan.state.value == "result_reviewed" and plan.month == dt.date(2025, 5, 1)
         html = head.get(f"/visitplanview/show/{pk}").get_data(as_text=True)
         assert "/visitplanview/action/plan_" not in html  # nothing left to do
     finally:
