@@ -350,3 +350,30 @@ def test_campaign_close_through_the_api_and_refusal(app, login, world):
         with app.app_context():
             db.session.execute(sa.delete(m.SurveyCampaign).where(m.SurveyCampaign.id == pk))
             db.session.commit()
+
+
+# -- tier override (SPEC §3) ---------------------------------------------------------------------------
+def test_tier_override_is_stamped_and_needs_a_reason(app, login, world):
+    with app.app_context():
+        scheme = db.session.execute(sa.select(m.TierScheme).where(m.TierScheme.code == "ANNUAL")).scalar_one_or_none() \
+            or db.session.execute(sa.select(m.TierScheme).order_by(m.TierScheme.id)).scalars().first()
+        tier = db.session.execute(sa.select(m.Tier).where(m.Tier.scheme_id == scheme.id).order_by(m.Tier.rank)).scalars().first()
+        row = m.ClientTier(client_id=world["clients"]["W003"], scheme_id=scheme.id)
+        db.session.add(row)
+        db.session.commit()
+        pk, tier_id = row.id, tier.id
+    try:
+        head = login("t_head1")
+        r = head.api("put", f"/api/v1/client_tier/{pk}?_l_=en", json={"override_tier": tier_id})
+        assert r.status_code == 422 and "reason" in str(r.json["message"]), r.json
+        with app.app_context():
+            assert db.session.get(m.ClientTier, pk).override_tier_id is None
+        r = head.api("put", f"/api/v1/client_tier/{pk}", json={"override_tier": tier_id, "override_reason": "重大贡献"})
+        assert r.status_code == 200, r.json
+        with app.app_context():
+            row = db.session.get(m.ClientTier, pk)
+            assert row.override_tier_id == tier_id and row.override_by.username == "t_head1" and row.override_on
+    finally:
+        with app.app_context():
+            db.session.execute(sa.delete(m.ClientTier).where(m.ClientTier.id == pk))
+            db.session.commit()
