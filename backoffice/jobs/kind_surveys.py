@@ -14,10 +14,10 @@ import time
 
 from flask_babel import lazy_gettext as _l
 
+from backoffice.services import surveys as campaign_commands
 from backoffice.extensions import db
 from backoffice.jobs.registry import job
 from backoffice.models import SurveyCampaign
-from backoffice.models.choices import CampaignState
 from backoffice.rules.sampling import new_seed
 from backoffice.surveys import invitations as inv
 from backoffice.surveys import sampling
@@ -46,8 +46,7 @@ def sample(ctx):
             campaign.seed = new_seed()
         members, summary = sampling.choose(db.session, campaign, campaign.seed)
         campaign.sample_summary = summary
-    if campaign.state == CampaignState.draft:
-        campaign.state = CampaignState.sampling
+    campaign_commands.mark(campaign, "launch")  # draft -> sampling (rules/campaign_states.py)
     campaign_id = campaign.id
     db.session.commit()
 
@@ -65,8 +64,7 @@ def sample(ctx):
             time.sleep(pause)
 
     campaign = db.session.get(SurveyCampaign, campaign_id)
-    if campaign.state in (CampaignState.draft, CampaignState.sampling):
-        campaign.state = CampaignState.open
+    campaign_commands.mark(campaign, "opened")  # -> open, once the invitations are written
     db.session.commit()
     return {
         "campaign": campaign_id,

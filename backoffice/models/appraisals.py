@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.rules.appraisal_pay import final_pay, pay_factor
 
-from .base import AuditMixin, Model, Validated
+from .base import AuditMixin, Model, Validated, Versioned
 from .choices import Position, SheetStatus, TargetResult, choice_column_type
 from .org import Staff
 
@@ -60,7 +60,7 @@ class AppraisalItem(Validated, Model):
         return {}
 
 
-class AppraisalSheet(Validated, AuditMixin, Model):
+class AppraisalSheet(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "appraisal_sheet"
     __table_args__ = (
         sa.UniqueConstraint("staff_id", "template_id", "month", name="uq_sheet_staff_month"),
@@ -86,6 +86,7 @@ class AppraisalSheet(Validated, AuditMixin, Model):
     total_score: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(5, 2))
     pay_factor: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(6, 4))
     final_pay: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(12, 2), info={"money": True})
+    approved_at: Mapped[Optional[dt.datetime]] = mapped_column()  # starts the objection window (SPEC §6)
     objection: Mapped[Optional[str]] = mapped_column(sa.Text)  # 异议
     objection_at: Mapped[Optional[dt.datetime]] = mapped_column()
     comments: Mapped[Optional[str]] = mapped_column(sa.Text)

@@ -10,11 +10,29 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from flask_appbuilder.models.mixins import AuditMixin as FabAuditMixin
 from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from backoffice.clock import business_stamp
 from backoffice.extensions import db
 
-__all__ = ["Model", "AuditMixin", "Validated"]
+__all__ = ["Model", "AuditMixin", "Validated", "Versioned"]
+
+
+class Versioned:
+    """A row version for optimistic locking (issue #10: two people saving one form).
+
+    SQLAlchemy's ``version_id_col`` makes every ORM UPDATE of the row ``... WHERE id = :id AND
+    version = :seen`` and bumps it, so a write based on a stale read fails (StaleDataError)
+    instead of silently reverting the other person's change. Forms carry the version they were
+    rendered with and the API accepts it in the body; ``backoffice/services/versions.py``
+    refuses a stale one with a message naming who changed the record and when.
+    """
+
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1, server_default=sa.text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
 
 
 class AuditMixin(FabAuditMixin):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.rules.composite import composite_code
 
-from .base import AuditMixin, Model, Validated, code_in_use, non_negative
+from .base import AuditMixin, Model, Validated, Versioned, code_in_use, non_negative
 from .choices import (
     ClientCategory,
     ClientQuality,
@@ -36,7 +36,7 @@ class BusinessFormat(Validated, Model):
         return f"{self.code} {self.name}"
 
 
-class Client(Validated, AuditMixin, Model):
+class Client(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "client"
     __table_args__ = (
         sa.CheckConstraint("scale IS NULL OR scale BETWEEN 1 AND 3", name="ck_client_scale"),
@@ -114,7 +114,7 @@ class Client(Validated, AuditMixin, Model):
             self.composite_code = None
 
 
-class Contact(Validated, AuditMixin, Model):
+class Contact(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "contact"
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"), index=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backoffice.clock import business_now
 from backoffice.rules.sampling import parse_campaign_period
 
-from .base import AuditMixin, Model, Validated, code_in_use
+from .base import AuditMixin, Model, Validated, Versioned, code_in_use
 from .choices import (
     CampaignState,
     InvitationChannel,
@@ -128,7 +128,7 @@ class SurveyQuestion(Validated, Model):
         return errors
 
 
-class SurveyCampaign(Validated, AuditMixin, Model):
+class SurveyCampaign(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "survey_campaign"
     __table_args__ = (
         sa.CheckConstraint("sample_ratio > 0 AND sample_ratio <= 1", name="ck_survey_campaign_ratio"),

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_now
 
-from .base import AuditMixin, Model, Validated
+from .base import AuditMixin, Model, Validated, Versioned
 from .choices import (
     CallbackResult,
     Channel,
@@ -99,7 +99,7 @@ def reserve_number(session, number):
             {"seq": seq})
 
 
-class Ticket(Validated, AuditMixin, Model):
+class Ticket(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "ticket"
     __table_args__ = (
         sa.Index("ix_ticket_status_registered", "status", "registered_at"),

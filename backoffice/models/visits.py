@@ -8,13 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_now
 
-from .base import AuditMixin, Model, Validated
+from .base import AuditMixin, Model, Validated, Versioned
 from .choices import VisitKind, VisitPlanState, choice_column_type
 from .clients import Client
 from .org import Staff
 
 
-class VisitLog(Validated, AuditMixin, Model):
+class VisitLog(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "visit_log"
     __table_args__ = (
         sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="ck_visit_lat"),
@@ -59,7 +59,7 @@ class VisitLog(Validated, AuditMixin, Model):
         return errors
 
 
-class VisitPlan(Validated, AuditMixin, Model):
+class VisitPlan(Validated, Versioned, AuditMixin, Model):
     """Monthly visit plan of one staff member (seed 003 task sheet)."""
 
     __tablename__ = "visit_plan"

@@ -27,15 +27,15 @@ ROLES = {
     "DeptHead": [
         (CLIENT_VIEWS, READ), (CLIENT_VIEWS, WRITE), (CLIENT_VIEWS, r"can_export"),
         (REFERENCE_VIEWS, READ), (REFERENCE_VIEWS, r"can_export"),
-        (TICKET_VIEWS, READ), (TICKET_VIEWS, WRITE), (TICKET_VIEWS, r"can_export|ticket_.*"),
-        (VISIT_VIEWS, READ), (VISIT_VIEWS, WRITE), (VISIT_VIEWS, r"can_export|plan_.*"),
-        (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*"),
+        (TICKET_VIEWS, READ), (TICKET_VIEWS, WRITE), (TICKET_VIEWS, r"can_export|ticket_.*|can_transition|can_hand_over"),
+        (VISIT_VIEWS, READ), (VISIT_VIEWS, WRITE), (VISIT_VIEWS, r"can_export|plan_.*|can_transition"),
+        (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*|can_transition"),
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel|cancel"),  # "cancel" = list action
         (AUDIT_VIEWS, READ), (AUDIT_VIEWS, r"can_export"), (JOB_VIEWS, r"can_export"),
         (r"(Client|PurchaseRecord)View", r"can_import"),  # SPEC §9 imports (backoffice/views/imports.py)
         (r"Import (clients|purchases)", MENUS),
         (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7 surveys
-        (r"(SurveyCampaign|SurveyRectification)(View|Api)", WRITE), (r"SurveyCampaign(View|Api)", r"can_launch|launch"),
+        (r"(SurveyCampaign|SurveyRectification)(View|Api)", WRITE), (r"SurveyCampaign(View|Api)", r"can_launch|launch|close_campaign"),
         (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §7 answers
         (r"PhoneSurveyView", r"can_enter|enter"),
     ],
@@ -44,14 +44,17 @@ ROLES = {
         (r"(Client|Contact)(View|Api)", r"can_(edit|put)"),
         (r"(Contact)(View|Api)", WRITE),
         (r"(BusinessFormat|TierScheme|Tier)(View|Api)", READ),
-        (TICKET_VIEWS, READ), (r"(Ticket)(View|Api)", r"can_(add|edit|post|put)|ticket_.*"),
+        (TICKET_VIEWS, READ), (r"(Ticket)(View|Api)", r"can_(add|edit|post|put)|ticket_.*|can_transition|can_hand_over"),
         (VISIT_VIEWS, READ), (r"(VisitLog)(View|Api)", WRITE),
+        # SPEC §5: the client manager submits their own plan and its results (the machine checks whose)
+        (r"VisitPlan(View|Api)", r"plan_submit|plan_submit_result|can_transition"),
         (r"(AppraisalSheet|AppraisalScore)(View|Api)", READ), (r"AppraisalSheetView", r"sheet_object"),
+        (r"AppraisalSheetApi", r"can_transition"),  # the objection through the API (the machine checks whose)
     ],
     "ServiceDesk": [
         (r"(Client|Contact)(View|Api)", READ),
         (r"(BusinessFormat)(View|Api)", READ),
-        (TICKET_VIEWS, READ), (r"(Ticket)(View|Api)", r"can_(add|edit|post|put)|ticket_.*"),
+        (TICKET_VIEWS, READ), (r"(Ticket)(View|Api)", r"can_(add|edit|post|put)|ticket_.*|can_transition|can_hand_over"),
         (r"(TicketEvent)(View|Api)", r"can_(add|post)"),
         (r"(Questionnaire|SurveyQuestion|SurveyCampaign|SurveyInvitation)(View|Api)", READ),
         (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"PhoneSurveyView", r"can_enter|enter"),  # SPEC §1: phone surveys

@@ -1,17 +1,13 @@
 """Appraisal templates and sheets (SPEC §6)."""
 
-from flask import flash, g, redirect
-from flask_appbuilder import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from backoffice.clock import business_now
-from backoffice.extensions import db
 from backoffice.models import AppraisalItem, AppraisalScore, AppraisalSheet, AppraisalTemplate
-from backoffice.models.choices import SheetStatus
-from backoffice.security.scope import staff_of
+from backoffice.services import appraisals as commands
+from backoffice.services.labels import EVENT_LABELS
 from backoffice.views.base import ScopedApi, ScopedModelView
+from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, lifecycle_action
 from backoffice.views.formatting import percent
 from backoffice.views.labels import AUDIT_FIELDSET
 
@@ -43,45 +39,15 @@ class AppraisalScoreView(ScopedModelView):
     search_columns = ["sheet", "item"]
 
 
-def fill_items(sheet):
-    """A new sheet starts with one zero score per template item, for the evaluator to fill in."""
-    if sheet.template is not None and not sheet.scores:
-        for item in sheet.template.items:
-            sheet.scores.append(AppraisalScore(item=item, max_points=item.max_points, score=0))
-    if sheet.evaluator is None:
-        sheet.evaluator = staff_of(getattr(g, "user", None))
-    if sheet.staff is not None and not sheet.pay_base:
-        sheet.pay_base = sheet.staff.pay_base
+fill_items = commands.prepare  # the former name, for callers outside the views
+
+SHEET_ACTIONS = {"sheet_submit": "submit", "sheet_approve": "approve", "sheet_object": "object",
+                 "sheet_finalise": "finalise"}
+SHEET_LABELS = EVENT_LABELS["appraisal_sheet"]
+TRANSITION_API = "POST /api/v1/appraisal_sheet/{pk}/transition"
 
 
-SHEET_STEPS = {
-    # action -> (allowed from, to)
-    "sheet_submit": ({SheetStatus.draft, SheetStatus.objected}, SheetStatus.submitted, _l("Submit")),
-    "sheet_approve": ({SheetStatus.submitted}, SheetStatus.approved, _l("Approve")),
-    "sheet_finalise": ({SheetStatus.approved}, SheetStatus.final, _l("Finalise")),
-}
-
-
-def _sheet_action(name):
-    sources, target, label = SHEET_STEPS[name]
-
-    def run(self, items):
-        items = items if isinstance(items, list) else [items]
-        for sheet in items:
-            if sheet.status in sources:
-                sheet.status = target
-            else:
-                flash(_("Sheet %(sheet)s is %(status)s: this step is not possible now.",
-                        sheet=str(sheet), status=str(sheet.status)), "warning")
-        db.session.commit()
-        self.update_redirect()
-        return redirect(self.get_redirect())
-
-    run.__name__ = name
-    return action(name, label, None, "fa-check")(run)
-
-
-class AppraisalSheetView(ScopedModelView):
+class AppraisalSheetView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(AppraisalSheet)
     list_columns = ["staff", "template", "month", "status", "total_score", "target_result", "final_pay"]
     search_columns = ["staff", "template", "month", "status", "target_result"]
@@ -91,38 +57,38 @@ class AppraisalSheetView(ScopedModelView):
     show_fieldsets = [
         (_l("Sheet"), {"fields": ["staff", "template", "month", "evaluator", "status"]}),
         (_l("Result"), {"fields": ["total_score", "pay_factor", "target_result", "pay_base", "final_pay"]}),
-        (_l("Objection"), {"fields": ["objection", "objection_at", "comments"]}),
+        (_l("Objection"), {"fields": ["approved_at", "objection", "objection_at", "comments"]}),
         AUDIT_FIELDSET,
     ]
+    label_columns = {**ScopedModelView.label_columns, "approved_at": _l("Approved at")}
     related_views = [AppraisalScoreView]
     base_order = ("month", "desc")
     formatters_columns = {"pay_factor": percent}
 
+    lifecycle_actions = SHEET_ACTIONS
+    api_actions = {name: TRANSITION_API for name in SHEET_ACTIONS}
+
     def pre_add(self, item):
-        fill_items(item)
+        commands.prepare(item)
 
-    sheet_submit = _sheet_action("sheet_submit")
-    sheet_approve = _sheet_action("sheet_approve")
-    sheet_finalise = _sheet_action("sheet_finalise")
+    def pre_update(self, item):
+        commands.check_editable(item)
 
-    @action("sheet_object", _l("Raise an objection"), _l("Send this sheet back for review?"), "fa-flag", multiple=False)
-    def sheet_object(self, item):
-        """The appraised staff member may object once after approval (SPEC §6)."""
-        me = staff_of(getattr(g, "user", None))
-        if me is None or item.staff_id != me.id:
-            flash(_("Only the appraised staff member can object to a sheet."), "warning")
-        elif item.status != SheetStatus.approved or item.objection_at is not None:
-            flash(_("An objection is possible once, on an approved sheet."), "warning")
-        else:
-            item.status = SheetStatus.objected
-            item.objection_at = business_now()
-            db.session.commit()
-            flash(_("Your objection was recorded; the sheet goes back for review."), "success")
-        self.update_redirect()
-        return redirect(self.get_redirect())
+    def allowed_events(self, item):
+        return commands.allowed_events(item)
+
+    def run_event(self, item, event):
+        commands.transition(item, event)
+
+    sheet_submit = lifecycle_action("sheet_submit", "submit", SHEET_LABELS["submit"], "fa-check")
+    sheet_approve = lifecycle_action("sheet_approve", "approve", SHEET_LABELS["approve"], "fa-check")
+    # The appraised staff member may object once after approval (SPEC §6).
+    sheet_object = lifecycle_action("sheet_object", "object", SHEET_LABELS["object"], "fa-flag",
+                                    confirmation=_l("Send this sheet back for review?"), multiple=False)
+    sheet_finalise = lifecycle_action("sheet_finalise", "finalise", SHEET_LABELS["finalise"], "fa-check")
 
 
-class AppraisalSheetApi(ScopedApi):
+class AppraisalSheetApi(TransitionApiMixin, ScopedApi):
     resource_name = "appraisal_sheet"
     datamodel = SQLAInterface(AppraisalSheet)
     list_columns = ["id", "staff.name", "template.code", "month", "status", "total_score", "pay_factor", "final_pay"]
@@ -132,7 +98,17 @@ class AppraisalSheetApi(ScopedApi):
 
     def pre_add(self, item):
         super().pre_add(item)
-        fill_items(item)
+        commands.prepare(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        commands.check_editable(item)
+
+    def allowed_events(self, item):
+        return commands.allowed_events(item)
+
+    def run_event(self, item, event, note):
+        commands.transition(item, event, note=note)
 
 
 class AppraisalScoreApi(ScopedApi):

@@ -25,6 +25,8 @@ from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
 from backoffice.views.labels import LABELS
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
+from backoffice.services import CommandError
+from backoffice.views.versioning import check_form_version, check_put_version, version_field
 
 
 def _choice_columns(model):
@@ -129,6 +131,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self.search_form = with_blank_text(self.search_form)
         self.add_form = self._with_business_rules(self.add_form)
         self.edit_form = self._with_business_rules(self.edit_form)
+        version_field(model, self.edit_form)  # a stale save is refused (views/versioning.py)
 
     # -- coded values -------------------------------------------------------------------------
     def _add_choice_fields(self, model):
@@ -174,6 +177,8 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
                     return False
                 pk = getattr(self, "_id", None)
                 item = view.datamodel.get(pk) if pk is not None else None
+                if item is not None and not check_form_version(item, self):
+                    return False
                 values = item_values(item) if item is not None else {}
                 values.update({k: v for k, v in self.data.items() if k != "csrf_token"})
                 errors = all_errors(model, values, item)
@@ -241,7 +246,19 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         rel = _scoped_query_rel_fields(model)
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
+        if "version" in model.__table__.c and self.show_columns and "version" not in self.show_columns:
+            self.show_columns = list(self.show_columns) + ["version"]  # what a PUT sends back
         super().__init__()
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        # FAB translates the empty string for a field without a label or description, and
+        # gettext("") is the catalogue's header ("Project-Id-Version: ...").
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        if not self.label_columns.get(field.name):
+            info["label"] = ""
+        return info
 
     def _check(self, item, editing):
         # The schema has already written the request onto ``item``: reading its relations must
@@ -292,9 +309,15 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         except BusinessRuleError as e:
             db.session.rollback()
             return self.response_422(message={k: [v] for k, v in e.errors.items()})
+        except CommandError as e:  # a command refused in pre_add / pre_update (backoffice/services)
+            db.session.rollback()
+            return self.response(e.status, message=e.as_api_message())
 
     def post_headless(self):
         return self._answer_rule_errors(super().post_headless)
 
     def put_headless(self, pk):
+        stale = check_put_version(self, pk)  # 409 when the body's version is not the stored one
+        if stale is not None:
+            return stale
         return self._answer_rule_errors(lambda: super(ScopedApi, self).put_headless(pk))

@@ -15,28 +15,32 @@ import sqlalchemy as sa
 from flask import Response, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.api import safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from backoffice.extensions import db
-from backoffice.jobs import JobRefused, launch
-from backoffice.surveys.aggregate import launch_aggregation
+from backoffice.jobs import JobRefused
 from backoffice.models import (
     Questionnaire, SurveyAnswer, SurveyCampaign, SurveyInvitation, SurveyQuestion,
     SurveyRectification, SurveyResult,
 )
 from backoffice.models.choices import CampaignState, QuestionDimension, ServiceLevel
 from backoffice.security.scope import scope_clause
+from backoffice.services import CommandError
+from backoffice.services import surveys as campaign_commands
+from backoffice.services.surveys import launch_aggregation, launch_campaign  # noqa: F401  (tests, jobs)
 from backoffice.surveys.campaigns import (
     CampaignRefused, campaign_department_for, change_refused_message, may_change_campaign,
 )
 from backoffice.views.base import BusinessRuleError, ScopedApi, ScopedModelView
 from backoffice.views.export import neutralise
 from backoffice.views.labels import AUDIT_FIELDSET, LABELS
+from backoffice.views.lifecycle import LifecycleViewMixin, command_response
 
 SURVEY_LABELS = {
     **LABELS,
@@ -183,27 +187,12 @@ class SurveyRectificationView(ScopedModelView):
     base_order = ("changed_on", "desc")
 
 
-# -- campaigns ------------------------------------------------------------------------------------
-def launch_campaign(campaign, user):
-    """Start the sampling job of a draft campaign (or re-run one interrupted while sampling).
-
-    Returns the run; raises JobRefused (translated) when the campaign cannot be launched.
-    """
-    state = getattr(campaign.state, "value", campaign.state)
-    kind = getattr(campaign.kind, "value", campaign.kind)
-    if kind == "after_complaint":
-        raise JobRefused(_("An after-complaint campaign needs no launch: closed complaints invite their clients."))
-    if state not in ("draft", "sampling"):
-        raise JobRefused(_("Campaign %(name)s is %(state)s: it was launched already.",
-                           name=campaign.name, state=str(campaign.state)))
-    return launch("surveys.sample", {"campaign": campaign.id}, user=user, dedupe_key=f"surveys:sample:{campaign.id}")
-
-
+# -- campaigns: the commands (launch, aggregate, close) are backoffice/services/surveys.py ----------
 def flash_launch(start, queued_message):
     """Start a run and say so: where it went, or why it was refused (in the user's language)."""
     try:
         run = start()
-    except JobRefused as exc:
+    except (CommandError, JobRefused) as exc:
         flash(str(exc), "warning")
     else:
         flash(queued_message(run), "success")
@@ -222,7 +211,7 @@ def _fmt_summary(summary):
     return "; ".join(parts)
 
 
-class SurveyCampaignView(ScopedModelView):
+class SurveyCampaignView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(SurveyCampaign)
     label_columns = SURVEY_LABELS
     list_columns = ["name", "kind", "period", "state", "deadline", "questionnaire", "department"]
@@ -240,6 +229,15 @@ class SurveyCampaignView(ScopedModelView):
     related_views = [SurveyInvitationView, SurveyRectificationView]
     base_order = ("id", "desc")
     show_template = "surveys/campaign_show.html"
+    lifecycle_actions = {"launch": "launch", "close_campaign": "close"}
+    api_actions = {
+        "launch": "POST /api/v1/survey_campaign/{pk}/launch",
+        "close_campaign": "POST /api/v1/survey_campaign/{pk}/close",
+        "recompute": "POST /api/v1/survey_campaign/{pk}/aggregate",
+    }
+
+    def allowed_events(self, item):
+        return campaign_commands.allowed_events(item)
 
     # Scope (SPEC §7): FAB shows pre_* exceptions as a flash and writes nothing.
     def pre_add(self, item):
@@ -261,6 +259,18 @@ class SurveyCampaignView(ScopedModelView):
             return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
         flash_launch(lambda: launch_campaign(item, g.user),
                      lambda run: _("Campaign %(name)s: sampling run #%(id)s is queued.", name=item.name, id=run.id))
+        return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+    @action("close_campaign", _l("Close campaign"), _l("Stop taking answers for this campaign?"), "fa-stop",
+            multiple=False)
+    def close_campaign(self, item):
+        item = item[0] if isinstance(item, list) else item
+        try:
+            campaign_commands.close(item)
+        except CommandError as exc:
+            flash(exc.message, "warning")
+        else:
+            flash(_("Campaign %(name)s is closed.", name=item.name), "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
 
     # -- report ------------------------------------------------------------------------------------
@@ -440,6 +450,8 @@ class SurveyQuestionApi(ScopedApi):
 
 
 class SurveyCampaignApi(ScopedApi):
+    """Also the campaign's commands: ``POST /<pk>/launch``, ``/<pk>/aggregate``, ``/<pk>/close``."""
+
     resource_name = "survey_campaign"
     datamodel = SQLAInterface(SurveyCampaign)
     list_columns = show_columns = [
@@ -479,6 +491,83 @@ class SurveyCampaignApi(ScopedApi):
 
     def delete_headless(self, pk):
         return self._refused(pk) or super().delete_headless(pk)
+
+    def _campaign_command(self, pk, call):
+        campaign = self.datamodel.get(pk, self._base_filters)
+        if campaign is None:
+            return self.response_404()
+        if not may_change_campaign(g.user, campaign.department_id):
+            return self.response_403()  # the company's campaigns are the admin's (SPEC §7)
+
+        def run():
+            result = call(campaign)
+            run_id = getattr(result, "id", None) if result is not None and hasattr(result, "kind") else None
+            state = getattr(campaign.state, "value", campaign.state)
+            return self.response(201 if run_id else 200, id=campaign.id, state=state, run=run_id,
+                                 allowed=campaign_commands.allowed_events(campaign))
+
+        return command_response(self, run)
+
+    @expose("/<int:pk>/launch", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("launch")
+    def launch_sampling(self, pk):
+        """Launch the sampling of a draft campaign (the screen's Launch action).
+        ---
+        post:
+          summary: Launch a campaign (draws the sample and creates the invitations, as a job)
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          responses:
+            201: {description: "{id, state, run, allowed}"}
+            404: {$ref: '#/components/responses/404'}
+            422: {description: the campaign cannot be launched (translated message)}
+        """
+        return self._campaign_command(pk, lambda c: campaign_commands.launch_campaign(c, g.user))
+
+    @expose("/<int:pk>/aggregate", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("launch")
+    def aggregate(self, pk):
+        """Recompute the campaign's figures (the report's Recompute button).
+        ---
+        post:
+          summary: Launch the aggregation of a campaign's answers
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          responses:
+            201: {description: "{id, state, run, allowed}"}
+            404: {$ref: '#/components/responses/404'}
+            422: {description: refused (translated message)}
+        """
+        return self._campaign_command(pk, lambda c: campaign_commands.launch_aggregation(c, g.user))
+
+    @expose("/<int:pk>/close", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("launch")
+    def close(self, pk):
+        """Close an open campaign (the screen's Close action).
+        ---
+        post:
+          summary: Close a campaign
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          responses:
+            200: {description: "{id, state, allowed}"}
+            404: {$ref: '#/components/responses/404'}
+            409: {description: the campaign changed meanwhile}
+            422: {description: the campaign is not open (translated message)}
+        """
+        return self._campaign_command(pk, campaign_commands.close)
 
 
 class SurveyInvitationApi(ScopedApi):

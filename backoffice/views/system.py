@@ -27,7 +27,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 
 from backoffice.extensions import db
-from backoffice.jobs import JobRefused, cancel, launch
+from backoffice.jobs import cancel
+from backoffice.services import CommandError
+from backoffice.services.recalc import launch_recalculation  # noqa: F401  (the CLI and tests call it here too)
 from backoffice.models import ChangeLog, JobRun, TierScheme
 from backoffice.models.choices import JobState, PeriodKind
 from backoffice.rules.periods import previous_quarter, previous_year
@@ -46,15 +48,7 @@ JOB_LABELS = {
 MAX_POLLED_RUNS = 100
 
 
-# -- launching a recalculation: one command for the form and the API ----------------------------
-class LaunchError(Exception):
-    """A refused launch, attached to the field the user has to change."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
+# -- launching a recalculation: the command is backoffice/services/recalc.py -----------------------
 def active_schemes():
     return db.session.execute(
         sa.select(TierScheme).where(TierScheme.active.is_(True)).order_by(TierScheme.id)
@@ -84,30 +78,6 @@ def period_hint(scheme):
     if _period_kind(scheme) == PeriodKind.quarter.value:
         return _("A calendar quarter, e.g. %(example)s (the last complete quarter).", example=example)
     return ""
-
-
-def launch_recalculation(scheme_code, period, user):
-    """Plan (``backoffice.recalc.plan.plan_recalc``) and launch one recalculation; returns the run.
-
-    Raises ``LaunchError`` (translated message, field ``scheme`` or ``period``) and then nothing
-    was recorded: an unknown or inactive scheme, a malformed or unfinished period, or the same
-    scheme and period already queued or running (SPEC §8 dedupe).
-    """
-    from backoffice.recalc.plan import plan_recalc
-
-    code = str(scheme_code or "").strip().upper()
-    known = db.session.execute(
-        sa.select(TierScheme.id).where(TierScheme.code == code, TierScheme.active.is_(True))
-    ).first()
-    try:
-        plan = plan_recalc(code, "" if period is None else str(period))
-    except JobRefused as exc:
-        raise LaunchError("period" if known else "scheme", str(exc)) from None
-    try:
-        run = launch(plan.kind, plan.params, user=user, dedupe_key=plan.dedupe_key)
-    except JobRefused as exc:
-        raise LaunchError("period", str(exc)) from None
-    return run
 
 
 def launch_message(run):
@@ -158,6 +128,7 @@ class JobRunView(ScopedModelView):
     show_template = "jobs/run_show.html"
     list_widget = JobRunListWidget
     show_widget = JobRunShowWidget
+    api_actions = {"launch": "POST /api/v1/job_run/launch", "cancel": "POST /api/v1/job_run/{pk}/cancel"}
     list_title = _l("Job runs")
     show_title = _l("Job run")
 
@@ -228,8 +199,9 @@ class JobRunView(ScopedModelView):
         elif form.validate():
             try:
                 run = launch_recalculation(form.scheme.data, form.period.data, g.user)
-            except LaunchError as exc:
-                getattr(form, exc.field).errors = list(getattr(form, exc.field).errors or []) + [exc.message]
+            except CommandError as exc:
+                target = getattr(form, exc.field or "period")
+                target.errors = list(target.errors or []) + [exc.message]
             else:
                 category, message = launch_message(run)
                 flash(message, category)
@@ -357,8 +329,10 @@ class JobRunApi(ScopedApi):
             return self.response_400(message=_("Send a JSON object with scheme and period."))
         try:
             run = launch_recalculation(body.get("scheme"), body.get("period"), g.user)
-        except LaunchError as exc:
-            return self.response_422(message={exc.field: [exc.message]})
+        except CommandError as exc:
+            if exc.status == 422:
+                return self.response_422(message={exc.field or "period": [exc.message]})
+            return self.response(exc.status, message=exc.as_api_message())
         _category, message = launch_message(run)
         db.session.refresh(run)
         return self.response(201, id=run.id, result=run_display(run), message=message, enqueued=bool(run.enqueued))

@@ -1,19 +1,24 @@
-"""Ticket screens: registration, first-receiver ownership, state transitions with history (SPEC §4)."""
+"""Ticket screens and API (SPEC §4): presentation only; every business action is a command of
+``backoffice/services/tickets.py`` (register, transition, callback, hand-over)."""
 
-from flask import flash, g, redirect
-from flask_appbuilder import action
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.api import safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
 
-from backoffice.clock import business_now
-from backoffice.extensions import db
 from backoffice.models import Ticket, TicketEvent
-from backoffice.models.choices import CallbackResult, TicketStatus
-from backoffice.rules.ticket_states import CALLBACK_RESULT, TransitionError, next_status
-from backoffice.security.scope import staff_of
+from backoffice.services import CommandError
+from backoffice.services import tickets as commands
+from backoffice.services.labels import EVENT_LABELS as _ALL_EVENT_LABELS
+from backoffice.services.tickets import register, transition  # noqa: F401  (imports, jobs and tests call them here too)
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.labels import AUDIT_FIELDSET
+from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, command_response, lifecycle_action
 
 TICKET_FORM = [
     "client", "type", "complaint_class", "severity", "channel", "subject", "description",
@@ -21,42 +26,13 @@ TICKET_FORM = [
     "about_staff", "resolution",
 ]
 
-EVENT_LABELS = {
-    "start": _l("Start handling"),
-    "feed_back": _l("Result fed back"),
-    "callback_satisfied": _l("Callback: satisfied"),
-    "callback_basic": _l("Callback: basically satisfied"),
-    "callback_unsatisfied": _l("Callback: not satisfied (reopen)"),
-    "close": _l("Close"),
-    "escalate": _l("Escalate"),
-}
+EVENT_LABELS = _ALL_EVENT_LABELS["ticket"]
 
 
-def register(ticket):
-    """New ticket: the registering person is its first receiver (首问负责制, seed 003)."""
-    staff = staff_of(getattr(g, "user", None))
-    if ticket.receiver_id is None and staff is not None:
-        ticket.receiver = staff
-    ticket.status = TicketStatus.registered
-    ticket.registered_at = ticket.registered_at or business_now()
-    ticket.events.append(TicketEvent(to_status=TicketStatus.registered, user_id=getattr(g.user, "id", None)))
-
-
-def transition(ticket, event, note=None):
-    """Apply one life-cycle event; raises TransitionError when the state does not allow it."""
-    current = getattr(ticket.status, "value", ticket.status)
-    target = next_status(current, event)
-    now = business_now()
-    ticket.events.append(
-        TicketEvent(from_status=current, to_status=target, user_id=getattr(g.user, "id", None), note=note)
-    )
-    ticket.status = TicketStatus(target)
-    if event in CALLBACK_RESULT:
-        ticket.callback_result = CallbackResult(CALLBACK_RESULT[event])
-    if target == "fed_back":
-        ticket.fed_back_at = now
-    if target == "closed":
-        ticket.closed_at = now
+class HandOverForm(FlaskForm):
+    staff = SelectField(_l("Hand over to"), coerce=int, validate_choice=False)
+    note = StringField(_l("Note"))
+TRANSITION_API = "POST /api/v1/ticket/{pk}/transition"
 
 
 class TicketEventView(ScopedModelView):
@@ -68,31 +44,7 @@ class TicketEventView(ScopedModelView):
     base_order = ("at", "desc")
 
 
-def _make_action(event):
-    def run(self, items):
-        items = items if isinstance(items, list) else [items]
-        done = 0
-        for ticket in items:
-            try:
-                transition(ticket, event)
-                done += 1
-            except TransitionError:
-                flash(
-                    _("Ticket %(number)s is %(status)s: \"%(event)s\" is not possible now.",
-                      number=ticket.number, status=str(ticket.status), event=str(EVENT_LABELS[event])),
-                    "warning",
-                )
-        db.session.commit()
-        if done:
-            flash(_("%(n)s ticket(s) updated.", n=done), "success")
-        self.update_redirect()
-        return redirect(self.get_redirect())
-
-    run.__name__ = f"ticket_{event}"
-    return action(f"ticket_{event}", EVENT_LABELS[event], None, "fa-arrow-right", multiple=True, single=True)(run)
-
-
-class TicketView(ScopedModelView):
+class TicketView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(Ticket)
     list_columns = ["number", "client", "type", "severity", "status", "subject", "receiver", "registered_at", "due_at"]
     search_columns = [
@@ -113,16 +65,62 @@ class TicketView(ScopedModelView):
     ]
     related_views = [TicketEventView]
     base_order = ("registered_at", "desc")
+    show_template = "tickets/show.html"
+
+    lifecycle_actions = {f"ticket_{event}": event for event in EVENT_LABELS}
+    api_actions = {**{name: TRANSITION_API for name in lifecycle_actions},
+                   "hand_over": "POST /api/v1/ticket/{pk}/hand_over"}
 
     def pre_add(self, item):
         register(item)
 
+    def allowed_events(self, item):
+        return commands.allowed_events(item)
+
+    def run_event(self, item, event):
+        commands.transition(item, event)
+
     for _event in EVENT_LABELS:
-        locals()[f"ticket_{_event}"] = _make_action(_event)
+        locals()[f"ticket_{_event}"] = lifecycle_action(f"ticket_{_event}", _event, EVENT_LABELS[_event])
     del _event
 
+    def render_template(self, template, **kwargs):
+        if template == self.show_template and "pk" in kwargs:
+            kwargs.setdefault("hand_over_form", self._hand_over_form(kwargs["pk"]))
+        return super().render_template(template, **kwargs)
 
-class TicketApi(ScopedApi):
+    def _hand_over_form(self, pk):
+        """The receiver's hand-over form, or None for anyone else."""
+        if not self.appbuilder.sm.has_access("can_hand_over", self.class_permission_name):
+            return None
+        ticket = self.datamodel.get(pk, self._base_filters)
+        if ticket is None or not commands.may_hand_over(ticket):
+            return None
+        form = HandOverForm()
+        form.staff.choices = commands.hand_over_candidates(ticket)
+        return form
+
+    # 首问负责制 (seed 003): the receiver hands the ticket over to another staff member, explicitly.
+    @expose("/hand_over/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("hand_over")
+    def hand_over(self, pk):
+        ticket = self._scoped_get(pk)
+        form = HandOverForm()
+        form.staff.choices = commands.hand_over_candidates(ticket)
+        try:
+            if not form.validate_on_submit():
+                raise CommandError(_("Choose an active staff member to hand the ticket over to."), field="staff")
+            commands.hand_over(ticket, form.staff.data, form.note.data)
+        except CommandError as exc:
+            flash(exc.message, "warning")
+        else:
+            flash(_("Ticket %(number)s is now owned by %(who)s.", number=ticket.number, who=str(ticket.receiver)),
+                  "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+
+class TicketApi(TransitionApiMixin, ScopedApi):
     resource_name = "ticket"
     datamodel = SQLAInterface(Ticket)
     list_columns = ["id", "number", "client.code", "type", "complaint_class", "severity", "status", "subject", "registered_at", "due_at"]
@@ -141,6 +139,53 @@ class TicketApi(ScopedApi):
     def pre_add(self, item):
         super().pre_add(item)
         register(item)
+
+    def allowed_events(self, item):
+        return commands.allowed_events(item)
+
+    def run_event(self, item, event, note):
+        commands.transition(item, event, note=note)
+
+    @expose("/<int:pk>/hand_over", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("hand_over")
+    def hand_over(self, pk):
+        """Hand the ticket over to another staff member (首问负责制: only its receiver may).
+        ---
+        post:
+          summary: Hand a ticket over (recorded as a ticket event)
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [staff]
+                  properties:
+                    staff: {type: integer, description: the staff member taking it over}
+                    note: {type: string}
+          responses:
+            200: {description: "{id, receiver, version}"}
+            404: {$ref: '#/components/responses/404'}
+            409: {description: the ticket changed hands meanwhile}
+            422: {description: refused (not the receiver, closed ticket, unknown staff)}
+        """
+        ticket = self.datamodel.get(pk, self._base_filters)
+        if ticket is None:
+            return self.response_404()
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message=_("Send a JSON object with the staff member and an optional note."))
+
+        def call():
+            commands.hand_over(ticket, body.get("staff"), body.get("note"))
+            return self.response(200, id=ticket.id, receiver=ticket.receiver_id, version=ticket.version)
+
+        return command_response(self, call)
 
 
 class TicketEventApi(ScopedApi):

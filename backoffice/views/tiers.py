@@ -1,9 +1,8 @@
 """Tier schemes, tiers, clients' current tiers with manual overrides, and tier history (SPEC §3)."""
-from flask import g
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from backoffice.clock import business_now
 from backoffice.models import ClientTier, Tier, TierHistory, TierScheme
+from backoffice.services.tiers import stamp_override
 from backoffice.views.base import ScopedApi, ScopedModelView
 
 
@@ -26,11 +25,7 @@ class TierSchemeView(ScopedModelView):
     base_order = ("code", "asc")
 
 
-def _stamp_override(item):
-    """Who and when for a manual override (SPEC §3: user, time and reason recorded)."""
-    if item.override_tier is not None:
-        item.override_by_id = getattr(getattr(g, "user", None), "id", None)
-        item.override_on = business_now()
+_stamp_override = stamp_override  # the former name
 
 
 class ClientTierView(ScopedModelView):
@@ -44,11 +39,14 @@ class ClientTierView(ScopedModelView):
     edit_columns = ["override_tier", "override_reason"]
     search_columns = ["client", "scheme", "tier", "period"]
 
+    # The screen's edit form and the API's PUT are the override command's two callers.
+    api_actions = {"edit": "PUT /api/v1/client_tier/{pk}"}
+
     def pre_add(self, item):
-        _stamp_override(item)
+        stamp_override(item)
 
     def pre_update(self, item):
-        _stamp_override(item)
+        stamp_override(item)
 
 
 class TierHistoryView(ScopedModelView):
@@ -86,11 +84,11 @@ class ClientTierApi(ScopedApi):
 
     def pre_add(self, item):
         super().pre_add(item)
-        _stamp_override(item)
+        stamp_override(item)
 
     def pre_update(self, item):
         super().pre_update(item)
-        _stamp_override(item)
+        stamp_override(item)
 
 
 class TierHistoryApi(ScopedApi):

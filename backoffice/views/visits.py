@@ -1,12 +1,13 @@
 """Visit logs and monthly visit plans (SPEC §5)."""
-from flask import g
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from backoffice.models import VisitLog, VisitPlan, VisitPlanItem
-from backoffice.security.scope import staff_of
+from backoffice.services import visits as commands
+from backoffice.services.labels import EVENT_LABELS
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.labels import AUDIT_FIELDSET
+from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, lifecycle_action
 
 VISIT_FORM = [
     "client", "staff", "visited_at", "kind", "latitude", "longitude", "purpose",
@@ -14,9 +15,11 @@ VISIT_FORM = [
 ]
 
 
-def default_staff(item):
-    if item.staff_id is None and item.staff is None:
-        item.staff = staff_of(getattr(g, "user", None))
+default_staff = commands.default_staff
+
+PLAN_LABELS = EVENT_LABELS["visit_plan"]
+PLAN_ACTIONS = {f"plan_{event}": event for event in PLAN_LABELS}
+PLAN_TRANSITION_API = "POST /api/v1/visit_plan/{pk}/transition"
 
 
 class VisitLogView(ScopedModelView):
@@ -46,15 +49,33 @@ class VisitPlanItemView(ScopedModelView):
     base_order = ("due_on", "asc")
 
 
-class VisitPlanView(ScopedModelView):
+class VisitPlanView(LifecycleViewMixin, ScopedModelView):
+    """SPEC §5: the state changes only through the plan's actions (never by editing it)."""
+
     datamodel = SQLAInterface(VisitPlan)
     list_columns = ["staff", "month", "state"]
     show_columns = ["staff", "month", "state", "created_by", "created_on", "changed_by", "changed_on"]
     add_columns = ["staff", "month"]
-    edit_columns = ["staff", "month", "state"]
+    edit_columns = ["staff", "month"]
     search_columns = ["staff", "month", "state"]
     related_views = [VisitPlanItemView]
     base_order = ("month", "desc")
+
+    lifecycle_actions = PLAN_ACTIONS
+    api_actions = {name: PLAN_TRANSITION_API for name in PLAN_ACTIONS}
+
+    def pre_update(self, item):
+        commands.check_editable(item)
+
+    def allowed_events(self, item):
+        return commands.allowed_events(item)
+
+    def run_event(self, item, event):
+        commands.transition(item, event)
+
+    for _event in PLAN_LABELS:
+        locals()[f"plan_{_event}"] = lifecycle_action(f"plan_{_event}", _event, PLAN_LABELS[_event], "fa-check")
+    del _event
 
 
 class VisitLogApi(ScopedApi):
@@ -70,9 +91,20 @@ class VisitLogApi(ScopedApi):
         super().pre_add(item)
 
 
-class VisitPlanApi(ScopedApi):
+class VisitPlanApi(TransitionApiMixin, ScopedApi):
     resource_name = "visit_plan"
     datamodel = SQLAInterface(VisitPlan)
     list_columns = show_columns = ["id", "staff.id", "month", "state"]
     add_columns = ["staff", "month"]
-    edit_columns = ["staff", "month", "state"]
+    edit_columns = ["staff", "month"]
+    state_attr = "state"
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        commands.check_editable(item)
+
+    def allowed_events(self, item):
+        return commands.allowed_events(item)
+
+    def run_event(self, item, event, note):
+        commands.transition(item, event, note=note)

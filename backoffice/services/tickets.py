@@ -1,0 +1,122 @@
+"""Ticket commands (SPEC §4): register, move through the life cycle, record a callback, hand over."""
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from backoffice.clock import business_now
+from backoffice.extensions import db
+from backoffice.models import Staff, Ticket, TicketEvent
+from backoffice.models.choices import CallbackResult, TicketStatus
+from backoffice.rules.ticket_states import CALLBACK_EVENT, CALLBACK_RESULT, OPEN, TICKET
+from backoffice.security.scope import in_scope
+
+from . import lifecycle
+from .actors import acting_staff, current_user, is_admin
+from .errors import CommandError
+
+MACHINE = TICKET
+
+
+def _user_id():
+    return getattr(current_user(), "id", None)
+
+
+def register(ticket):
+    """New ticket: the registering person is its first receiver (首问负责制, seed 003) and the
+    first event is recorded. Called by the add form, the API's POST and imports before the insert."""
+    staff = acting_staff()
+    if ticket.receiver_id is None and ticket.receiver is None and staff is not None:
+        ticket.receiver = staff
+    ticket.status = TicketStatus.registered
+    ticket.registered_at = ticket.registered_at or business_now()
+    ticket.events.append(TicketEvent(to_status=TicketStatus.registered, user_id=_user_id()))
+    return ticket
+
+
+def allowed_events(ticket):
+    return lifecycle.allowed_events(ticket, MACHINE)
+
+
+def transition(ticket, event, note=None, commit=True):
+    """Apply one life-cycle event (SPEC §4): recorded as a ticket event with user, time and note.
+
+    Raises CommandError: 422 when the state, the role or the scope does not allow it, 409 when a
+    concurrent change got there first (nothing written in either case)."""
+    note = (note or "").strip() or None
+    current = lifecycle.value(ticket.status)
+
+    def effects(t):
+        now = business_now()
+        ticket.events.append(TicketEvent(from_status=TicketStatus(current), to_status=TicketStatus(t.target),
+                                         user_id=_user_id(), note=note))
+        if event in CALLBACK_RESULT:
+            ticket.callback_result = CallbackResult(CALLBACK_RESULT[event])
+        if t.target == "fed_back":
+            ticket.fed_back_at = now
+        if t.target == "closed":
+            ticket.closed_at = now
+
+    return lifecycle.apply(ticket, MACHINE, event, effects=effects, commit=commit)
+
+
+def record_callback(ticket, result, note=None, commit=True):
+    """回访 (SPEC §4): satisfied / basically satisfied / not satisfied (the last reopens the ticket)."""
+    event = CALLBACK_EVENT.get(getattr(result, "value", result))
+    if event is None:
+        raise CommandError(_("Choose the callback result: satisfied, basically satisfied or not satisfied."),
+                           field="result")
+    return transition(ticket, event, note=note, commit=commit)
+
+
+def may_hand_over(ticket):
+    me = acting_staff()
+    return lifecycle.value(ticket.status) in OPEN and (is_admin() or (me is not None and ticket.receiver_id == me.id))
+
+
+def hand_over_candidates(ticket):
+    """Active staff anywhere in the company (统一受理: any department may take a ticket over)."""
+    rows = db.session.execute(
+        sa.select(Staff.id, Staff.name).where(Staff.active.is_(True), Staff.id != (ticket.receiver_id or 0))
+        .order_by(Staff.name)
+    ).all()
+    return [(sid, name) for sid, name in rows]
+
+
+def hand_over(ticket, to_staff, note=None, commit=True):
+    """首问负责制 (seed 003): the receiver owns the ticket until they hand it over, explicitly, to
+    another active staff member; recorded as a ticket event and in the change log."""
+    if not in_scope(ticket):
+        raise CommandError(_("Record not found."), status=404)
+    if isinstance(to_staff, int) or (isinstance(to_staff, str) and str(to_staff).isdigit()):
+        to_staff = db.session.get(Staff, int(to_staff))
+    if to_staff is None or not getattr(to_staff, "active", True):
+        raise CommandError(_("Choose an active staff member to hand the ticket over to."), field="staff")
+    me = acting_staff()
+    if not is_admin() and (me is None or ticket.receiver_id != me.id):
+        raise CommandError(_("Only the ticket's receiver (%(who)s) may hand it over.",
+                             who=str(ticket.receiver or "—")), field="staff")
+    if lifecycle.value(ticket.status) not in OPEN:
+        raise CommandError(_("A closed ticket cannot be handed over."), field="staff")
+    if to_staff.id == ticket.receiver_id:
+        raise CommandError(_("%(who)s already owns this ticket.", who=str(to_staff)), field="staff")
+    before = ticket.receiver
+    text = _("Handed over from %(old)s to %(new)s.", old=str(before or "—"), new=str(to_staff))
+    # One conditional statement on the owner seen, like a transition on the state seen.
+    row = db.session.execute(
+        sa.update(Ticket).where(Ticket.id == ticket.id, Ticket.receiver_id == ticket.receiver_id)
+        .values(version=Ticket.version + 1).returning(Ticket.version)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        db.session.rollback()
+        raise CommandError(_("The ticket was handed over by someone else meanwhile; nothing was done."), status=409)
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    set_committed_value(ticket, "version", row[0])
+    ticket.receiver = to_staff
+    status = TicketStatus(lifecycle.value(ticket.status))
+    ticket.events.append(TicketEvent(from_status=status, to_status=status, user_id=_user_id(),
+                                     note=f"{text} {note.strip()}" if note and note.strip() else text))
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return ticket
