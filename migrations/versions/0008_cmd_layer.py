@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_cmd_layer'
-down_revision = '0007_core'
+down_revision = '0008_sec_scope'
 branch_labels = None
 depends_on = None
 
