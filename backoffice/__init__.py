@@ -19,16 +19,19 @@ def create_app(config=None):
         app.config.from_object(config() if isinstance(config, type) else config)
 
     from backoffice import models  # noqa: F401  (registers the tables)
+    from backoffice.security import web as web_security
     from flask_appbuilder.models.sqla import Model
 
     with app.app_context():
         db.init_app(app)
         migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", True))
+        web_security.prepare(app)  # CSRF, limiter storage: before FAB builds its views
         appbuilder.init_app(app, db.session)
         from backoffice.views import register
 
         register(appbuilder)
+        web_security.init_app(app, appbuilder)  # headers, sign-in throttling, sign-out, JWT 401
 
     from backoffice.cli import backoffice_cli
 
