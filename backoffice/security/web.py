@@ -83,6 +83,8 @@ def prepare(app):
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     config.setdefault("RATELIMIT_KEY_PREFIX", "backoffice")
     production = config.get("ENV_NAME") == "production"
+    # Secure cookies in production whatever else says (Talisman would only set it at the first request).
+    config["SESSION_COOKIE_SECURE"] = bool(config.get("SESSION_COOKIE_SECURE")) or production
     # Talisman first: its per-request nonce must exist before CSRFProtect may refuse a request
     # (the refusal page is a FAB page with nonce-carrying scripts).
     Talisman(
@@ -93,7 +95,7 @@ def prepare(app):
         content_security_policy=CSP,
         content_security_policy_nonce_in=["script-src"],
         referrer_policy="strict-origin-when-cross-origin",
-        session_cookie_secure=config.get("SESSION_COOKIE_SECURE", production),
+        session_cookie_secure=config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
         session_cookie_samesite=config.get("SESSION_COOKIE_SAMESITE", "Lax"),
         x_content_type_options=True,

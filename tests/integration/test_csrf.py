@@ -17,13 +17,18 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 MUTATION_WORDS = ("delete", "action", "recompute", "cancel", "launch", "confirm", "enter", "upload", "muldelete")
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 EXPIRED = "This form has expired or did not come from this site."
+REFUSALS = (EXPIRED, "This page has expired.")  # the screens' refusal; the public survey page's own
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def csrf_app(request, tmp_path_factory):
     from tests.conftest import world_app
 
+    from tests.integration.test_survey_public import make_campaign
+
     with world_app(request.param, tmp_path_factory, WTF_CSRF_ENABLED=True, BABEL_DEFAULT_LOCALE="en") as app:
+        with app.app_context():
+            make_campaign(app.world)  # invitations, so /survey/<token> is tried with a real token
         yield app
 
 
@@ -70,6 +75,14 @@ def _first_pk(app, model):
         return db.session.execute(sa.select(pk).order_by(pk).limit(1)).scalar()
 
 
+def _survey_token(app):
+    from backoffice import models as m
+    from backoffice.extensions import db
+
+    with app.app_context():
+        return db.session.execute(sa.select(m.SurveyInvitation.token).limit(1)).scalar()
+
+
 def url_arguments(app, rule):
     """Real values for the rule's arguments: a row of the view's model, one of its actions."""
     views = {type(v).__name__: v for v in app.appbuilder.baseviews}
@@ -82,6 +95,8 @@ def url_arguments(app, rule):
             values[name] = _first_pk(app, model) or 1
         elif name == "name" and getattr(view, "actions", None):
             values[name] = sorted(view.actions)[0]
+        elif name == "token":
+            values[name] = _survey_token(app)
         elif name == "locale":
             values[name] = "en"
         elif converter == "IntegerConverter":
@@ -110,12 +125,13 @@ def test_every_mutating_route_refuses_a_request_without_the_token(csrf_app):
         with app.test_request_context():
             from flask import url_for
 
-            url = url_for(rule.endpoint, **url_arguments(app, rule))
+            extra = {"lang": "en"} if rule.endpoint.startswith("survey_public.") else {}
+            url = url_for(rule.endpoint, **url_arguments(app, rule), **extra)
         for method in methods:
             tried += 1
             r = client.open(url, method=method, data={"name": "x", "rowid": "1", "action": "x"})
             body = r.get_data(as_text=True)
-            if r.status_code in (400, 403) and (EXPIRED in body or r.status_code == 403):
+            if r.status_code in (400, 403) and any(text in body for text in REFUSALS):
                 refused += 1
             else:
                 wrong.append(f"{method} {url} -> {r.status_code}")
