@@ -94,7 +94,10 @@ def prepare(app):
         frame_options="DENY",
         content_security_policy=CSP,
         content_security_policy_nonce_in=["script-src"],
-        referrer_policy="strict-origin-when-cross-origin",
+        # Never to another site (a survey link's token is in its path), but in full to ourselves:
+        # Flask-WTF refuses an HTTPS form post without a same-site Referer (WTF_CSRF_SSL_STRICT),
+        # so "no-referrer" would break every form in production.
+        referrer_policy="same-origin",
         session_cookie_secure=config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
         session_cookie_samesite=config.get("SESSION_COOKIE_SAMESITE", "Lax"),

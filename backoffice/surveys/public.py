@@ -73,10 +73,12 @@ def _page(template, locale, status=200, **kw):
             languages=LANGUAGE_NAMES, **kw,
         )
     response = current_app.response_class(html, status=status, mimetype="text/html")
-    # The link is a credential: never cached, never indexed, never sent on as a referrer.
+    # The link is a credential: never cached, never indexed, never sent on as a referrer to
+    # another site ("same-origin", as on every page: backoffice.security.web; "no-referrer" would
+    # make Flask-WTF refuse the page's own POST over HTTPS, which needs a same-site Referer).
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     return response
 

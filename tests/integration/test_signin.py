@@ -134,7 +134,7 @@ def _assert_security_headers(r):
     assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0], "no inline scripts without nonce"
     assert r.headers.get("X-Frame-Options") == "DENY"
     assert r.headers.get("X-Content-Type-Options") == "nosniff"
-    assert r.headers.get("Referrer-Policy") == "strict-origin-when-cross-origin"
+    assert r.headers.get("Referrer-Policy") == "same-origin"
     return csp
 
 

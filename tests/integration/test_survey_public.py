@@ -87,7 +87,7 @@ def test_page_shows_the_questions_in_the_clients_language(app, campaign):
     assert html.count('type="radio"') == 8 * 5  # eight questions on the 1-5 scale
     assert 'name="viewport"' in html and "/survey/static/survey.css" in html
     assert "appbuilder" not in html and "cdn" not in html.lower()  # standalone page, nothing fetched elsewhere
-    assert zh.headers["Cache-Control"] == "no-store" and zh.headers["Referrer-Policy"] == "no-referrer"
+    assert zh.headers["Cache-Control"] == "no-store" and zh.headers["Referrer-Policy"] == "same-origin"
 
     hant = c.get(f"/survey/{token}?lang=zh_Hant").get_data(as_text=True)
     assert 'lang="zh-Hant"' in hant and "您對卷煙供應" in hant and "卷烟供应" not in hant
