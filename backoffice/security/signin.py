@@ -15,12 +15,12 @@ The refusal (429) is a page or a JSON message in the user's language (``web.refu
 
 Sign-out: see ``backoffice.models.sessions``. The session carries ``_epoch``; Flask-Login's
 user loader (FAB's ``load_user``) is wrapped so a session whose epoch is not the user's current
-one loads no user, i.e. is anonymous; sign-out moves the user's epoch on.
+one loads no user, i.e. is anonymous; sign-out and a password change move the user's epoch on.
 """
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, user_logged_in, user_logged_out
 
@@ -100,7 +100,27 @@ def _on_logout(app, user):
     session.pop(EPOCH_KEY, None)
 
 
+def _end_sessions_on_password_change(sm):
+    """A new password (FAB's reset forms all call ``sm.reset_password``) ends the sessions opened
+    with the old one -- a stolen cookie dies with the stolen password; the session of the person
+    changing their own password is kept."""
+    reset_password = sm.reset_password
+
+    def reset_and_end_sessions(userid, password):
+        reset_password(userid, password)
+        try:
+            user_id = int(userid)
+        except (TypeError, ValueError):
+            return
+        end_sessions(user_id)
+        if has_request_context() and session.get("_user_id") == str(user_id):
+            session[EPOCH_KEY] = current_epoch(user_id)
+
+    sm.reset_password = reset_and_end_sessions
+
+
 def revoke_on_sign_out(app):
+    _end_sessions_on_password_change(app.appbuilder.sm)
     manager = app.login_manager
     load_user = manager._user_callback  # FAB's SecurityManager.load_user
 

@@ -249,7 +249,8 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         return item
 
     # FAB registers routes only for methods carrying @expose: an override must repeat it.
-    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    # POST only (issue #9): an action changes records, so a link or a GET never runs it.
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
     def action(self, name, pk):
         self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action(name, pk)

@@ -113,6 +113,27 @@ def test_a_cookie_replayed_after_sign_out_is_refused(secure_app):
     assert signed_in_ok(r) and client2.get("/clientview/list/").status_code == 200
 
 
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(secure_app):
+    from backoffice.extensions import db
+    from flask_appbuilder.security.sqla.models import User
+    import sqlalchemy as sa
+
+    app = secure_app
+    app.appbuilder.sm.limiter.reset()
+    victim, r = attempt(app, "t_viewer", PASSWORD, "10.55.0.1")
+    assert signed_in_ok(r) and victim.get("/clientview/list/").status_code == 200
+    admin, r = attempt(app, "t_admin", PASSWORD, "10.55.0.2")
+    with app.app_context():
+        uid = db.session.execute(sa.select(User.id).where(User.username == "t_viewer")).scalar_one()
+    token = csrf_token(admin, f"/resetpassword/form?pk={uid}")
+    r = admin.post(f"/resetpassword/form?pk={uid}",
+                   data={"password": PASSWORD, "conf_password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
+    r = victim.get("/clientview/list/")
+    assert r.status_code == 302 and "/login" in r.headers["Location"], "the old session must be over"
+    assert admin.get("/clientview/list/").status_code == 200, "the admin's own session goes on"
+
+
 @pytest.mark.parametrize("token", ["garbage", "abc.def.ghi", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bad"])
 def test_a_malformed_token_answers_401(secure_app, token):
     r = secure_app.test_client().get("/api/v1/client/", headers={"Authorization": f"Bearer {token}"})
