@@ -192,3 +192,44 @@ def test_production_cookie_is_secure(tmp_path_factory):
     cookie = next(h for h in r.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "max-age" in r.headers.get("Strict-Transport-Security", "")
+
+
+@pytest.fixture
+def own_redis_db():
+    """A Redis database of this test's own (the same reservation as tests/jobs/conftest.py)."""
+    import os
+    import time
+
+    from redis import Redis
+
+    base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+    lock = Redis.from_url(f"{base}/0")
+    token = f"{os.getpid()}-{time.time()}"
+    for n in range(15, 0, -1):
+        if lock.set(f"backoffice-test-db:{n}", token, nx=True, ex=3600):
+            break
+    else:
+        pytest.fail("no free Redis database (1-15) for this test")
+    conn = Redis.from_url(f"{base}/{n}")
+    conn.flushdb()
+    yield f"{base}/{n}", conn
+    conn.flushdb()
+    if lock.get(f"backoffice-test-db:{n}") == token.encode():
+        lock.delete(f"backoffice-test-db:{n}")
+
+
+def test_with_redis_the_counters_are_shared_by_every_web_process(tmp_path_factory, own_redis_db):
+    """Two apps (two web processes) on one Redis: failures counted by one lock the user on both."""
+    from tests.conftest import world_app
+
+    url, conn = own_redis_db
+    settings = dict(REDIS_URL=url, RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=True,
+                    LOGIN_FAILURE_LIMIT_USER="2 per 15 minutes", LOGIN_FAILURE_LIMIT_IP="50 per 15 minutes")
+    with world_app("sqlite", tmp_path_factory, **settings) as one, world_app("sqlite", tmp_path_factory, **settings) as two:
+        assert one.config["RATELIMIT_STORAGE_URI"] == url
+        for i in range(2):
+            _c, r = attempt(one, "t_head2", "wrong", f"10.80.0.{i}")
+            assert r.status_code == 302
+        assert any(b"backoffice" in k for k in conn.keys("*")), f"the counters are in Redis: {conn.keys('*')}"
+        _c, r = attempt(two, "t_head2", PASSWORD, "10.80.1.1")
+        assert r.status_code == 429 and ZH_TOO_MANY in r.get_data(as_text=True)
