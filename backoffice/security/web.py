@@ -47,9 +47,6 @@ CSP = {
     "frame-ancestors": "'none'",
 }
 
-csrf = CSRFProtect()
-
-
 def _is_api():
     return request.path.startswith("/api/")
 
@@ -104,7 +101,7 @@ def prepare(app):
         x_content_type_options=True,
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
-    csrf.init_app(app)
+    CSRFProtect(app)  # one per app (tests build several): app.extensions["csrf"]
 
 
 def _api_session_needs_token():
@@ -115,17 +112,17 @@ def _api_session_needs_token():
         return
     if request.headers.get("Authorization") or "_user_id" not in session:
         return  # a script with its JWT, or nobody signed in (FAB answers 401)
-    csrf.protect()  # token from the X-CSRFToken / X-CSRF-Token header; raises CSRFError
+    current_app.extensions["csrf"].protect()  # token from the X-CSRFToken / X-CSRF-Token header; raises CSRFError
 
 
 def init_app(app, appbuilder):
     from flask_appbuilder.api import BaseApi
 
+    csrf = app.extensions["csrf"]
     for view in appbuilder.baseviews:
         if isinstance(view, BaseApi) and view.blueprint is not None:
             csrf.exempt(view.blueprint)
     app.before_request(_api_session_needs_token)
-
 
     @app.errorhandler(CSRFError)
     def csrf_refused(_error):
