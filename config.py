@@ -64,6 +64,23 @@ class Config:
     # Survey-answer imports over this many rows run as a job on the "surveys" queue.
     SURVEY_IMPORT_JOB_THRESHOLD = int(os.environ.get("SURVEY_IMPORT_JOB_THRESHOLD", 5000))
     WTF_CSRF_ENABLED = True
+    # Security (issue #9; backoffice/security/web.py, signin.py). The session cookie is never
+    # readable by scripts, not sent on cross-site sub-requests or POSTs, and only over HTTPS in
+    # production. The CSRF token lives as long as the session (a form left open all day still posts).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = ENV_NAME == "production"
+    WTF_CSRF_TIME_LIMIT = None
+    # Sign-in throttling (Flask-Limiter through FAB; counters in Redis when REDIS_URL is set,
+    # RATELIMIT_STORAGE_URI overrides): FAB's burst limit per address on every attempt, then
+    # failed attempts per user name and per address. Past a limit even the right password is
+    # refused (429, in the user's language) until the window has passed.
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+    LOGIN_FAILURE_LIMIT_USER = os.environ.get("LOGIN_FAILURE_LIMIT_USER", "5 per 15 minutes")
+    LOGIN_FAILURE_LIMIT_IP = os.environ.get("LOGIN_FAILURE_LIMIT_IP", "30 per 15 minutes")
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        RATELIMIT_STORAGE_URI = os.environ["RATELIMIT_STORAGE_URI"]
 
     APP_NAME = "客户服务后台"
     APP_THEME = ""

@@ -21,6 +21,7 @@ def create_app(config=None):
     # Imported here, not at the top: `import backoffice.rules...` (unit tests, the worker's
     # start) must not load the ORM, the views and the CLI; nothing below imports this package.
     from backoffice import listeners, models  # noqa: F401  (models registers the tables)
+    from backoffice.security import web as web_security
     from flask_appbuilder.models.sqla import Model
 
     listeners.install(app)  # derived fields, change log, survey hooks, in that order (listeners.py)
@@ -29,10 +30,12 @@ def create_app(config=None):
         db.init_app(app)
         migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", True))
+        web_security.prepare(app)  # CSRF, limiter storage: before FAB builds its views
         appbuilder.init_app(app, db.session)
         from backoffice.views import register
 
         register(appbuilder)
+        web_security.init_app(app, appbuilder)  # headers, sign-in throttling, sign-out, JWT 401
 
     from backoffice.cli import backoffice_cli
 

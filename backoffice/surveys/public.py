@@ -9,7 +9,7 @@ No login and no FAB chrome: a standalone, mobile-friendly page. The token is the
 - an unknown, expired or closed-campaign token gets the same "not valid" page (404), so a
   guess learns nothing about which tokens exist;
 - a used token (a reopened link, a second submission) gets "already answered, thank you" (410);
-- requests are rate-limited per client IP and per token (``ratelimit``; 429 with a page);
+- requests are rate-limited per client IP and per token (``ratelimit``, Flask-Limiter; 429 with a page);
 - answers are validated by ``answers.check_submission`` (the rules every channel shares) and
   written with ``answers.record_answers`` in one transaction that marks the invitation used;
 - a signed-in back-office user posting the page is recorded as having entered the answers (a
@@ -26,6 +26,7 @@ from flask_babel import force_locale
 from flask_login import current_user
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 
 from backoffice.extensions import db
 from backoffice.models import SurveyInvitation
@@ -68,11 +69,6 @@ def choose_locale():
     return "zh"
 
 
-def client_ip():
-    # Behind a reverse proxy, deploy with werkzeug's ProxyFix so remote_addr is the client's.
-    return request.remote_addr or "-"
-
-
 def _page(template, locale, status=200, **kw):
     with force_locale(locale):
         html = render_template(
@@ -80,10 +76,12 @@ def _page(template, locale, status=200, **kw):
             languages=LANGUAGE_NAMES, **kw,
         )
     response = current_app.response_class(html, status=status, mimetype="text/html")
-    # The link is a credential: never cached, never indexed, never sent on as a referrer.
+    # The link is a credential: never cached, never indexed, never sent on as a referrer to
+    # another site ("same-origin", as on every page: backoffice.security.web; "no-referrer" would
+    # make Flask-WTF refuse the page's own POST over HTTPS, which needs a same-site Referer).
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     return response
 
@@ -93,11 +91,7 @@ def _message(kind, locale, status):
 
 
 def _limited(token):
-    ip_ok = ratelimit.hit("survey-ip", client_ip(), current_app.config.get("SURVEY_RATE_LIMIT", "20 per minute"))
-    token_ok = ratelimit.hit(
-        "survey-token", token[:MAX_TOKEN], current_app.config.get("SURVEY_TOKEN_RATE_LIMIT", "10 per minute")
-    )
-    return not (ip_ok and token_ok)
+    return not ratelimit.within_limits(token)
 
 
 def _find(token):
@@ -123,8 +117,15 @@ def stylesheet():
     return response
 
 
+@bp.errorhandler(CSRFError)
+def _expired(_error):
+    # CSRFProtect refuses a POST without a valid token before the view runs; answer with the
+    # survey's own page, in the client's language, like a token that failed in the view.
+    return survey((request.view_args or {}).get("token", ""), csrf_failed=True)
+
+
 @bp.route("/<token>", methods=["GET", "POST"])
-def survey(token):
+def survey(token, csrf_failed=False):
     locale = choose_locale()
     if _limited(token):
         response = _message("limited", locale, 429)
@@ -144,7 +145,7 @@ def survey(token):
         values = {str(q.id): (request.form.get(f"score_{q.id}"), request.form.get(f"comment_{q.id}")) for q in questions}
         errors, general = {}, None
         if request.method == "POST":
-            if not form.validate_on_submit():
+            if csrf_failed or not form.validate_on_submit():
                 general = _("This page has expired. Please submit your answers again.")
                 return _form(invitation, questions, locale, form, values, errors, general, 400)
             entries = {}

@@ -1,97 +1,50 @@
-"""A small fixed-window rate limiter for the public survey page (SPEC §7: no login, token only).
+"""Rate limits of the public survey page (SPEC §7: no login, token only), on Flask-Limiter.
 
-``hit(scope, key, limit)`` counts one request of ``key`` (a client IP, a token) in the current
-window and says whether it is still within ``limit`` ("20 per minute", "5 per second",
-"100 per hour"). With ``REDIS_URL`` the counters live in Redis (``INCR`` + ``EXPIRE``), shared by
-every web process and machine; without it, in a dict of this process (the single-process demo).
-If Redis does not answer, the request is let through (a limiter must not take the page down).
-
-Config: ``RATELIMIT_ENABLED`` (tests turn it off by default), ``SURVEY_RATE_LIMIT`` (per IP) and
-``SURVEY_TOKEN_RATE_LIMIT`` (per token).
+``within_limits(token)`` counts one request against two fixed-window limits, per client address
+(``SURVEY_RATE_LIMIT``) and per token (``SURVEY_TOKEN_RATE_LIMIT``), and says whether both still
+hold. The limiter is FAB's (``appbuilder.sm.limiter``), the one the sign-in throttling uses:
+counters in Redis when ``REDIS_URL`` is set (shared by every web process and machine), else in
+this process. When Redis does not answer, Flask-Limiter's in-memory fallback
+(``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``, set in ``backoffice.security.web.prepare``) keeps
+counting in this process -- the page stays up and stays limited; it is never let through
+unlimited. ``RATELIMIT_ENABLED`` switches every limit off (the tests' default).
 """
-import logging
-import re
-import threading
-import time
-from dataclasses import dataclass
-
 from flask import current_app
-from redis.exceptions import RedisError
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 
-from backoffice.jobs.connection import redis_connection
-
-log = logging.getLogger(__name__)
-
-PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_LIMIT_RE = re.compile(r"\s*(\d+)\s*(?:per|/)\s*(\d+\s*)?(second|minute|hour|day)s?\s*", re.I)
-PREFIX = "backoffice:ratelimit"
+MAX_KEY = 64  # a token is at most this long (the column's length)
 
 
-@dataclass(frozen=True)
-class Limit:
-    count: int
-    seconds: int
+def _limiter():
+    return current_app.appbuilder.sm.limiter
 
 
-def parse_limit(text) -> Limit:
-    """'20 per minute', '20/minute', '100 per 10 minutes' -> Limit."""
-    m = _LIMIT_RE.fullmatch(str(text))
-    if not m:
-        raise ValueError(f"not a rate limit: {text!r}")
-    multiple = int(m.group(2)) if m.group(2) else 1
-    return Limit(int(m.group(1)), multiple * PERIODS[m.group(3).lower()])
+def _ip_limit():
+    return current_app.config.get("SURVEY_RATE_LIMIT", "20 per minute")
 
 
-class MemoryCounter:
-    """Fixed windows in a dict (one process); old windows are dropped as time moves on."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counts = {}
-
-    def incr(self, key, window, seconds):
-        with self._lock:
-            if len(self._counts) > 10000:
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
-            k = (key, window)
-            self._counts[k] = self._counts.get(k, 0) + 1
-            return self._counts[k]
-
-    def reset(self):
-        with self._lock:
-            self._counts.clear()
+def _token_limit():
+    return current_app.config.get("SURVEY_TOKEN_RATE_LIMIT", "10 per minute")
 
 
-def _memory(app):
-    counter = app.extensions.get("survey_ratelimit")
-    if counter is None:
-        counter = app.extensions["survey_ratelimit"] = MemoryCounter()
-    return counter
-
-
-def hit(scope, key, limit, *, now=None, app=None) -> bool:
-    """Count one request; True when it is within ``limit``, False when it must be refused."""
-    app = app or current_app._get_current_object()
-    if not app.config.get("RATELIMIT_ENABLED", True):
-        return True
-    limit = limit if isinstance(limit, Limit) else parse_limit(limit)
-    window = int((time.time() if now is None else now) // limit.seconds)
-    conn = redis_connection(app)
-    if conn is None:
-        count = _memory(app).incr(f"{scope}:{key}", window, limit.seconds)
-    else:
-        name = f"{PREFIX}:{scope}:{key}:{limit.seconds}:{window}"
-        try:
-            pipe = conn.pipeline()
-            pipe.incr(name)
-            pipe.expire(name, limit.seconds + 1)
-            count = pipe.execute()[0]
-        except RedisError as exc:
-            log.warning("rate limiter: Redis unavailable (%s); request let through", exc)
-            return True
-    return count <= limit.count
+def within_limits(token) -> bool:
+    """Count this request; False when the address or the token is over its limit."""
+    limiter = _limiter()
+    key = str(token or "")[:MAX_KEY]
+    try:
+        # Used as context managers, Flask-Limiter's limits are checked and counted right here,
+        # in the view, so the page can answer in the client's own language.
+        with limiter.limit(_ip_limit, key_func=get_remote_address, scope="survey-ip"):
+            pass
+        with limiter.limit(_token_limit, key_func=lambda: key, scope="survey-token"):
+            pass
+    except RateLimitExceeded:
+        return False
+    return True
 
 
 def reset(app=None):
-    """Forget the in-process counters (tests)."""
-    _memory(app or current_app._get_current_object()).reset()
+    """Forget every counter (tests)."""
+    app = app or current_app._get_current_object()
+    app.appbuilder.sm.limiter.reset()

@@ -204,13 +204,18 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         return item
 
     # FAB registers routes only for methods carrying @expose: an override must repeat it.
-    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    # POST only (issue #9): an action changes records, so a link or a GET never runs it.
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
     def action(self, name, pk):
+        if name not in self.actions:  # FAB answers an unknown action with a 500
+            abort(404)
         self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action(name, pk)
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
+        if request.form.get("action") not in self.actions:
+            abort(404)
         for pk in request.form.getlist("rowid"):
             self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action_post()

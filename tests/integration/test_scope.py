@@ -24,7 +24,7 @@ def test_other_managers_client_is_invisible_everywhere(app, login, world):
     assert b.post(f"/clientview/delete/{foreign}").status_code in (403, 404)
     # FAB actions load rows without base_filters; ours check the scope again.
     assert b.post("/ticketview/action_post", data={"action": "ticket_escalate", "rowid": [world["tickets"]["W002"]]}).status_code == 404
-    assert b.get(f"/ticketview/action/ticket_escalate/{world['tickets']['W002']}").status_code == 404
+    assert b.post(f"/ticketview/action/ticket_escalate/{world['tickets']['W002']}").status_code == 404
     assert b.api("get", f"/api/v1/client/{foreign}").status_code == 404
     assert b.api("put", f"/api/v1/client/{foreign}", json={"name": "hijacked"}).status_code == 404
     assert b.api("delete", f"/api/v1/client/{foreign}").status_code in (403, 404)
@@ -57,7 +57,7 @@ def test_ticket_action_on_foreign_ticket_leaves_it_unchanged(app, login, world):
     before = snapshot(app, m.Ticket, pk)
     b = login("t_cm1")
     assert b.post("/ticketview/action_post", data={"action": "ticket_start", "rowid": [pk]}).status_code == 404
-    assert b.get(f"/ticketview/action/ticket_escalate/{pk}").status_code == 404
+    assert b.post(f"/ticketview/action/ticket_escalate/{pk}").status_code == 404
     assert snapshot(app, m.Ticket, pk) == before
 
 
@@ -127,7 +127,7 @@ def test_ticket_actions_work_inside_the_scope(app, login, world):
     assert r.status_code == 302, r.status_code
     with app.app_context():
         assert db.session.get(m.Ticket, pk).status.value == "in_progress"
-    r = login("t_cm2").get(f"/ticketview/action/ticket_escalate/{pk}")
+    r = login("t_cm2").post(f"/ticketview/action/ticket_escalate/{pk}")
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(m.Ticket, pk).status.value == "escalated"
