@@ -116,7 +116,7 @@ def test_show_page_offers_only_the_allowed_actions(app, login, ticket):
 def test_crafted_action_request_is_refused_with_a_flash(app, login, ticket):
     b = login("t_cm1")
     before = _ticket(app, ticket)
-    r = b.get(f"/ticketview/action/ticket_close/{ticket}")
+    r = b.post(f"/ticketview/action/ticket_close/{ticket}")  # actions are POST-only (CSRF, issue #9)
     assert r.status_code == 302
     assert any("现在不能执行“关闭”" in f for f in _flashes(b)), _flashes(b)
     assert _ticket(app, ticket) == before
