@@ -99,7 +99,8 @@ def prepare(app):
         session_cookie_http_only=True,
         session_cookie_samesite=config.get("SESSION_COOKIE_SAMESITE", "Lax"),
         x_content_type_options=True,
-        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+        # geolocation for our own pages only: a visit logged on site records where (SPEC §5).
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "(self)"},
     )
     CSRFProtect(app)  # one per app (tests build several): app.extensions["csrf"]
 
