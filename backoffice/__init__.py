@@ -29,6 +29,9 @@ def create_app(config=None):
         from backoffice.views import register
 
         register(appbuilder)
+    from backoffice.views.errors import register as register_error_answers  # issue #9: no 5xx on bad input
+
+    register_error_answers(app)
 
     from backoffice.cli import backoffice_cli
 

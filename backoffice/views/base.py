@@ -10,6 +10,7 @@
 import sqlalchemy as sa
 from flask import abort, flash, has_request_context, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
+from flask_appbuilder.hooks import before_request
 from flask_babel import gettext as _
 from flask_appbuilder.validators import Unique
 from wtforms import BooleanField, SelectField
@@ -21,6 +22,7 @@ from backoffice.models.choices import Choice
 from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
+from backoffice.views import input_checks
 from backoffice.views.labels import LABELS
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
 
@@ -60,7 +62,8 @@ def _column_value(model, column, values):
     """The value ``values`` gives for a table column, following a to-one relation for FKs."""
     mapper = sa.inspect(model)
     for attr in mapper.column_attrs:
-        if attr.columns[0] is column and attr.key in values:
+        # an FK column left None while its relation is set (the API sets the relation): use that
+        if attr.columns[0] is column and values.get(attr.key) is not None:
             return attr.key, values[attr.key]
     for rel in mapper.relationships:
         if not rel.uselist and column in rel.local_columns and rel.key in values:
@@ -79,6 +82,8 @@ def unique_errors(model, values, item=None):
     table = sa.inspect(model).local_table
     groups = [[c] for c in table.columns if c.unique and not c.primary_key]
     groups += [list(con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)]
+    groups += [list(ix.columns) for ix in table.indexes  # unique indexes without a WHERE clause
+               if ix.unique and not any(v.get("where") for v in ix.dialect_options.values())]
     pk = sa.inspect(item).identity[0] if item is not None and sa.inspect(item).identity else None
     for columns in groups:
         pairs = [_column_value(model, c, values) for c in columns]
@@ -104,6 +109,12 @@ def all_errors(model, values, item=None):
     # The API has already copied the values onto a row that may sit in the session (a
     # relation's backref puts it there): checking must not flush it.
     with db.session.no_autoflush:
+        # Values the columns cannot hold (NUL, length, int range, decimals, codes) or related rows
+        # that do not exist: the rules below would compare them or the database would refuse them.
+        errors = input_checks.column_errors(model, values)
+        errors.update(input_checks.missing_related_errors(model, values))
+        if errors:
+            return errors
         errors = unique_errors(model, values, item)
         errors.update(relation_scope_errors(model, values))
         errors.update(model.business_errors(values, item))
@@ -176,6 +187,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
+        input_checks.guard_datamodel(self.datamodel)  # a key beyond int4 is a 404, not a DataError
         self.search_form = with_blank_text(self.search_form)
         self.add_form = self._with_business_rules(self.add_form)
         self.edit_form = self._with_business_rules(self.edit_form)
@@ -221,6 +233,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         class BusinessRulesForm(form_class):
             def validate(self, extra_validators=None):
                 if not super().validate(extra_validators=extra_validators):
+                    input_checks.escape_field_errors(self)
                     return False
                 pk = getattr(self, "_id", None)
                 item = view.datamodel.get(pk) if pk is not None else None
@@ -233,6 +246,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
                         target.errors = list(target.errors) + [message]
                     else:
                         flash(message, "danger")
+                input_checks.escape_field_errors(self)
                 return not errors
 
         for name, value in relaxed.items():
@@ -248,14 +262,25 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
             abort(404)
         return item
 
+    # Malformed _flt_/page_/psize_/_oc_/_od_ arguments: 400 before FAB parses them (issue #9).
+    @before_request
+    def _refuse_malformed_list_args(self):
+        message = input_checks.list_args_message(self)
+        if message:
+            abort(400, description=message)
+
     # FAB registers routes only for methods carrying @expose: an override must repeat it.
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
+        if name not in self.actions:
+            abort(404, description=_("No such action."))
         self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action(name, pk)
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
+        if request.form.get("action") not in self.actions:
+            abort(404, description=_("No such action."))
         for pk in request.form.getlist("rowid"):
             self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action_post()
@@ -290,6 +315,28 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
         super().__init__()
+        input_checks.guard_datamodel(self.datamodel)  # a key beyond int4 is a 404, not a DataError
+
+    # Malformed Rison q (400) and related ids that cannot exist (422), before FAB reads them.
+    @before_request
+    def _refuse_malformed_input(self):
+        message = input_checks.rison_message(self)
+        if message:
+            return self.response_400(message=message)
+        if request.method in ("POST", "PUT"):
+            errors = input_checks.payload_errors(self.datamodel.obj, request.get_json(silent=True))
+            if errors:
+                return self.response_422(message={k: [v] for k, v in errors.items()})
+        return None
+
+    def response_500(self, message=None):
+        # FAB's @safe calls this inside its except block: a refused statement is a 4xx (views/errors.py)
+        from backoffice.views.errors import api_answer
+
+        return api_answer(self) or super().response_500(message=message)
+
+    def response_404(self):
+        return self.response(404, message=_("Not found."))
 
     def _check(self, item, editing):
         # The schema has already written the request onto ``item``: reading its relations must
