@@ -114,6 +114,12 @@ def all_errors(model, values, item=None):
         errors = input_checks.column_errors(model, values)
         errors.update(input_checks.missing_related_errors(model, values))
         if errors:
+            # where the record type has its own words for the field, they win ("市场类型必须为 C 或 X")
+            try:
+                rules = model.business_errors(values, item)
+            except Exception:  # the values are the bad ones: a rule may not compare them
+                rules = {}
+            errors.update({k: v for k, v in rules.items() if k in errors})
             return errors
         errors = unique_errors(model, values, item)
         errors.update(relation_scope_errors(model, values))
@@ -324,7 +330,10 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC �
         if message:
             return self.response_400(message=message)
         if request.method in ("POST", "PUT"):
-            errors = input_checks.payload_errors(self.datamodel.obj, request.get_json(silent=True))
+            payload = request.get_json(silent=True)
+            if payload is not None and not isinstance(payload, dict):
+                return self.response_400(message=_("The request body must be a JSON object."))
+            errors = input_checks.payload_errors(self.datamodel.obj, payload)
             if errors:
                 return self.response_422(message={k: [v] for k, v in errors.items()})
         return None
