@@ -346,6 +346,11 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
 
         return api_answer(self) or super().response_500(message=message)
 
+    def response_400(self, message=None):
+        from backoffice.views.api_messages import translated_400
+
+        return super().response_400(message=translated_400(message) if message else _("The request is not valid."))
+
     def response_404(self):
         return self.response(404, message=_("Not found."))
 

@@ -119,9 +119,39 @@ def refuse_impossible_keys():
     return None
 
 
+def _has_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_on_other_apis():
+    """``before_request``: a NUL byte sent to an API that is not one of our record APIs (FAB's
+    security login, menu) is a 400; PostgreSQL cannot even compare it. Our record APIs answer
+    it on the field (``ScopedApi``, ``input_checks.payload_errors``)."""
+    if not request.path.startswith("/api/"):
+        return None
+    from backoffice.views.base import ScopedApi
+
+    owner = next((v for v in current_app.appbuilder.baseviews
+                  if getattr(v, "blueprint", None) is not None and v.blueprint.name == request.blueprint), None)
+    if isinstance(owner, ScopedApi):
+        return None
+    if _has_nul(request.args.to_dict(flat=False)) or _has_nul(request.get_json(silent=True)):
+        from backoffice.views.input_checks import text_error
+
+        return _answer(400, text_error("\x00"))
+    return None
+
+
 def register(app):
     for exc_class in DB_REFUSALS:
         app.register_error_handler(exc_class, db_refusal)
     for code in (400, 404, 405, 422):
         app.register_error_handler(code, http_error)
     app.before_request(refuse_impossible_keys)
+    app.before_request(refuse_nul_on_other_apis)

@@ -211,15 +211,25 @@ def payload_errors(model, payload):
 
 # -- filters, sort and paging -------------------------------------------------------------------
 
-def filter_value_error(model, name, value):
-    """Why ``value`` cannot filter column or relation ``name`` of ``model`` (None if it can)."""
+# Rison filter operators that compare with NULL as SQL does (FAB: ``col == None`` is IS NULL).
+NULL_OPERATORS = (None, "eq", "neq")
+
+
+def filter_value_error(model, name, value, opr=None):
+    """Why ``value`` cannot filter column or relation ``name`` of ``model`` (None if it can).
+
+    ``opr`` is the Rison filter operator; the list screens' ``_flt_`` values are strings."""
     if isinstance(value, (list, tuple)):
         for one in value:
-            message = filter_value_error(model, name, one)
+            message = filter_value_error(model, name, one, opr)
             if message:
                 return message
         return None
-    if value is None or value == "":
+    if isinstance(value, dict):
+        return _("Enter text.")
+    if value is None:
+        return None if opr in NULL_OPERATORS else _("Enter text.")
+    if value == "":
         return None
     if isinstance(value, str) and text_error(value):
         return text_error(value)
@@ -262,6 +272,9 @@ def filter_value_error(model, name, value):
             date_parser.parse(str(value))
         except (ValueError, OverflowError, TypeError):
             return _("Enter a date as YYYY-MM-DD.")
+        return None
+    if isinstance(coltype, sa.String) and isinstance(value, bool):  # LIKE true: SQLAlchemy cannot bind it
+        return _("Enter text.")
     return None
 
 
@@ -354,7 +367,7 @@ def rison_message(api):
         column = flt.get("col")
         if not isinstance(column, str) or not isinstance(flt.get("opr"), str):
             return _("The q argument is not valid Rison.")
-        message = filter_value_error(api.datamodel.obj, column, flt.get("value"))
+        message = filter_value_error(api.datamodel.obj, column, flt.get("value"), flt.get("opr"))
         if message:
             return _labelled(column, message)
     return None
