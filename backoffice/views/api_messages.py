@@ -88,6 +88,7 @@ _FAB_400 = [
      lambda m: _("Filter %(operation)s is not allowed on %(column)s.", operation=m.group(1)[:20], column=m.group(2)[:50])),
     (re.compile(r"Request is not JSON"), lambda m: _("The request body must be a JSON object.")),
     (re.compile(r"Cannot use both select and sel columns"), lambda m: _("The q argument does not have the expected form.")),
+    (re.compile(r"400 Bad Request: .*", re.S), lambda m: _("The request is not valid.")),  # werkzeug's, via FAB's @safe
 ]
 
 

@@ -6,6 +6,8 @@
 - Coded values: a translated select for every ``Choice`` column on forms and search.
 - Business rules: ``Model.business_errors`` runs on the form (errors shown on the fields) and
   on the API (HTTP 422 with field errors); nothing is written when it finds any.
+- Input the database would refuse (NUL, lengths, int ranges, decimals, codes, impossible keys,
+  malformed list/Rison arguments) is refused first: ``views/input_checks.py`` (issue #9).
 """
 import sqlalchemy as sa
 from flask import abort, flash, has_request_context, request
@@ -114,13 +116,7 @@ def all_errors(model, values, item=None):
         errors = input_checks.column_errors(model, values)
         errors.update(input_checks.missing_related_errors(model, values))
         if errors:
-            # where the record type has its own words for the field, they win ("市场类型必须为 C 或 X")
-            try:
-                rules = model.business_errors(values, item)
-            except Exception:  # the values are the bad ones: a rule may not compare them
-                rules = {}
-            errors.update({k: v for k, v in rules.items() if k in errors})
-            return errors
+            return input_checks.prefer_rule_messages(model, values, errors, item)
         errors = unique_errors(model, values, item)
         errors.update(relation_scope_errors(model, values))
         errors.update(model.business_errors(values, item))

@@ -388,6 +388,22 @@ def add_column_errors(form, model):
     They run even when another field is missing, so a person sees every such problem at once."""
     values = {name: field.data for name, field in form._fields.items() if not field.errors}
     errors = column_errors(model, values)
+    prefer_rule_messages(model, values, errors)
     for name, message in errors.items():
         form._fields[name].errors = list(form._fields[name].errors) + [message]
     return not errors
+
+
+def prefer_rule_messages(model, values, errors, item=None):
+    """For an unknown code, the record type's own words win where it has them ("市场类型必须为 C
+    （城镇）或 X（乡村）。" rather than "必须为以下之一：C, X。"); NUL, lengths and ranges keep ours."""
+    mapper = sa.inspect(model)
+    codes = [k for k in errors if k in mapper.column_attrs and _enum_class(mapper.column_attrs[k].columns[0])]
+    if not codes:
+        return errors
+    try:
+        rules = model.business_errors(values, item)
+    except Exception:  # the values are the bad ones: a rule may not compare them
+        rules = {}
+    errors.update({k: rules[k] for k in codes if k in rules})
+    return errors
