@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 export FLASK_APP := app
 
-.PHONY: run test install i18n i18n-compile worker scheduler bench unit integration e2e clean
+.PHONY: run test install i18n i18n-compile worker scheduler bench unit integration e2e fuzz clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ e2e: i18n-compile
 
 worker: i18n-compile
 	$(BIN)/python -m backoffice.jobs.worker
+
+# Issue #9: a long seeded fuzz of the REST API from its OpenAPI document (SQLite and PostgreSQL);
+# prints "fuzzed requests / 5xx". FUZZ_SEED=<n> for another sequence. `make test` runs 250 examples.
+FUZZ_EXAMPLES ?= 5000
+fuzz: i18n-compile
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/integration/test_fuzz_api.py -s -q
 
 bench: install
 	$(BIN)/python bench/recalc.py

@@ -36,6 +36,9 @@ def create_app(config=None):
 
         register(appbuilder)
         web_security.init_app(app, appbuilder)  # headers, sign-in throttling, sign-out, JWT 401
+    from backoffice.views.errors import register as register_error_answers  # issue #9: no 5xx on bad input
+
+    register_error_answers(app)
 
     from backoffice.cli import backoffice_cli
 

@@ -7,7 +7,7 @@ form, the REST API and an import must all enforce; the views call it (see
 from typing import Mapping
 
 import sqlalchemy as sa
-from flask_appbuilder import Model
+from flask_appbuilder import Model as FabModel
 from flask_appbuilder.models.mixins import AuditMixin as FabAuditMixin
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -45,6 +45,18 @@ class AuditMixin(FabAuditMixin):
 
     created_on = sa.Column(sa.DateTime, default=business_stamp, nullable=False)
     changed_on = sa.Column(sa.DateTime, default=business_stamp, onupdate=business_stamp, nullable=False)
+
+
+class Model(FabModel):
+    """FAB's declarative base (same metadata), with the defaults every record type of ours has."""
+
+    __abstract__ = True
+
+    @classmethod
+    def business_errors(cls, values: Mapping, item=None) -> dict:
+        """No rules of its own (``Validated`` record types state theirs): forms and API call this
+        on every model, so a record type without rules must still answer (issue #9)."""
+        return {}
 
 
 class Validated:

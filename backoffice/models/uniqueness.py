@@ -26,7 +26,8 @@ def _column_value(model, column, values):
     """The value ``values`` gives for a table column, following a to-one relation for FKs."""
     mapper = sa.inspect(model)
     for attr in mapper.column_attrs:
-        if attr.columns[0] is column and attr.key in values:
+        # an FK column left None while its relation is set (the API sets the relation): use that
+        if attr.columns[0] is column and values.get(attr.key) is not None:
             return attr.key, values[attr.key]
     for rel in mapper.relationships:
         if not rel.uselist and column in rel.local_columns and rel.key in values:
@@ -40,6 +41,8 @@ def unique_keys(model):
     table = sa.inspect(model).local_table
     groups = [[c] for c in table.columns if c.unique and not c.primary_key]
     groups += [list(con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)]
+    groups += [list(ix.columns) for ix in table.indexes  # unique indexes without a WHERE clause
+               if ix.unique and not any(v.get("where") for v in ix.dialect_options.values())]
     return groups
 
 

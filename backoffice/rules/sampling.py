@@ -43,6 +43,12 @@ TOP_PURCHASERS_TARGET = Decimal("1")
 MISSING = "-"
 
 
+def N_(message):
+    """Marks a message for the catalogue (Babel's default keyword); this module imports no Flask,
+    so ``SurveyCampaign.business_errors`` translates it where it is shown (issue #9)."""
+    return message
+
+
 def parse_campaign_period(kind: Optional[str], period: str):
     """``(start, end)`` (end exclusive) of a campaign period.
 
@@ -53,7 +59,7 @@ def parse_campaign_period(kind: Optional[str], period: str):
     m = _HALF_RE.fullmatch(text)
     if m:
         if kind == "top_purchasers":
-            raise ValueError("The top purchasers campaign covers a calendar year, e.g. 2026.")
+            raise ValueError(N_("The top purchasers campaign covers a calendar year, e.g. 2026."))
         year, half = int(m.group(1)), int(m.group(2))
         _check_year(year)
         if half == 1:
@@ -62,16 +68,16 @@ def parse_campaign_period(kind: Optional[str], period: str):
     m = _YEAR_RE.fullmatch(text)
     if m:
         if kind == "semiannual":
-            raise ValueError("A semiannual campaign covers a half year, e.g. 2026H1 or 2026H2.")
+            raise ValueError(N_("A semiannual campaign covers a half year, e.g. 2026H1 or 2026H2."))
         year = int(m.group(1))
         _check_year(year)
         return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    raise ValueError("Write the period as a year (2026) or a half year (2026H1, 2026H2).")
+    raise ValueError(N_("Write the period as a year (2026) or a half year (2026H1, 2026H2)."))
 
 
 def _check_year(year):
     if not 1900 <= year <= 9998:
-        raise ValueError("The year must be between 1900 and 9998.")
+        raise ValueError(N_("The year must be between 1900 and 9998."))
 
 
 def half_year_of(day: dt.date) -> str:

@@ -75,3 +75,29 @@ def translated_errors(model, messages, payload=None):
                 continue
         out[field] = [k if k is not None else t for k, t in zip(known, texts)]
     return out
+
+
+# FAB's own 400 messages (flask_appbuilder/api/__init__.py, models/filters.py), in English.
+_FAB_400 = [
+    (re.compile(r"Not a valid rison(/json)? argument"), lambda m: _("The q argument is not valid Rison.")),
+    (re.compile(r"Not a valid rison schema .*", re.S), lambda m: _("The q argument does not have the expected form.")),
+    (re.compile(r"Invalid order by column: (.*)", re.S), lambda m: _("The list cannot be sorted by %(column)s.", column=m.group(1)[:50])),
+    (re.compile(r"Filter column: (.*) not allowed to filter", re.S),
+     lambda m: _("The list cannot be filtered by %(column)s.", column=m.group(1)[:50])),
+    (re.compile(r"Filter operation: (.*) not allowed on column: (.*)", re.S),
+     lambda m: _("Filter %(operation)s is not allowed on %(column)s.", operation=m.group(1)[:20], column=m.group(2)[:50])),
+    (re.compile(r"Request is not JSON"), lambda m: _("The request body must be a JSON object.")),
+    (re.compile(r"Cannot use both select and sel columns"), lambda m: _("The q argument does not have the expected form.")),
+    (re.compile(r"400 Bad Request: .*", re.S), lambda m: _("The request is not valid.")),  # werkzeug's, via FAB's @safe
+]
+
+
+def translated_400(message):
+    """FAB's English 400 message in the user's language; anything else as it is."""
+    if not isinstance(message, str):
+        return translated_errors(None, message)
+    for pattern, make in _FAB_400:
+        m = pattern.fullmatch(message.strip())
+        if m:
+            return make(m)
+    return message

@@ -6,10 +6,13 @@
 - Coded values: a translated select for every ``Choice`` column on forms and search.
 - Business rules: ``Model.business_errors`` runs on the form (errors shown on the fields) and
   on the API (HTTP 422 with field errors); nothing is written when it finds any.
+- Input the database would refuse (NUL, lengths, int ranges, decimals, codes, impossible keys,
+  malformed list/Rison arguments) is refused first: ``views/input_checks.py`` (issue #9).
 """
 import sqlalchemy as sa
 from flask import abort, flash, has_request_context, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
+from flask_appbuilder.hooks import before_request
 from flask_babel import gettext as _
 from flask_appbuilder.validators import Unique
 from wtforms import BooleanField, SelectField
@@ -23,6 +26,7 @@ from backoffice.views.api_fields import ScopedSchemaConverter
 from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
+from backoffice.views import input_checks
 from backoffice.views.labels import LABELS
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
 from backoffice.services import CommandError
@@ -56,6 +60,12 @@ def all_errors(model, values, item=None):
     # The API has already copied the values onto a row that may sit in the session (a
     # relation's backref puts it there): checking must not flush it.
     with db.session.no_autoflush:
+        # Values the columns cannot hold (NUL, length, int range, decimals, codes) or related rows
+        # that do not exist: the rules below would compare them or the database would refuse them.
+        errors = input_checks.column_errors(model, values)
+        errors.update(input_checks.missing_related_errors(model, values))
+        if errors:
+            return input_checks.prefer_rule_messages(model, values, errors, item)
         errors = unique_errors(model, values, item)
         errors.update(relation_scope_errors(model, values))
         errors.update(model.business_errors(values, item))
@@ -128,6 +138,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
+        input_checks.guard_datamodel(self.datamodel)  # a key beyond int4 is a 404, not a DataError
         self.search_form = with_blank_text(self.search_form)
         self.add_form = self._with_business_rules(self.add_form)
         self.edit_form = self._with_business_rules(self.edit_form)
@@ -173,7 +184,10 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
 
         class BusinessRulesForm(form_class):
             def validate(self, extra_validators=None):
-                if not super().validate(extra_validators=extra_validators):
+                valid = super().validate(extra_validators=extra_validators)
+                # NUL bytes, lengths, ranges: on every field at once, whatever else is missing
+                if not input_checks.add_column_errors(self, model) or not valid:
+                    input_checks.escape_field_errors(self)
                     return False
                 pk = getattr(self, "_id", None)
                 item = view.datamodel.get(pk) if pk is not None else None
@@ -188,6 +202,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
                         target.errors = list(target.errors) + [message]
                     else:
                         flash(message, "danger")
+                input_checks.escape_field_errors(self)
                 return not errors
 
         for name, value in relaxed.items():
@@ -203,19 +218,26 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
             abort(404)
         return item
 
+    # Malformed _flt_/page_/psize_/_oc_/_od_ arguments: 400 before FAB parses them (issue #9).
+    @before_request
+    def _refuse_malformed_list_args(self):
+        message = input_checks.list_args_message(self)
+        if message:
+            abort(400, description=message)
+
     # FAB registers routes only for methods carrying @expose: an override must repeat it.
     # POST only (issue #9): an action changes records, so a link or a GET never runs it.
     @expose("/action/<string:name>/<pk>", methods=["POST"])
     def action(self, name, pk):
         if name not in self.actions:  # FAB answers an unknown action with a 500
-            abort(404)
+            abort(404, description=_("No such action."))
         self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action(name, pk)
 
     @expose("/action_post", methods=["POST"])
     def action_post(self):
         if request.form.get("action") not in self.actions:
-            abort(404)
+            abort(404, description=_("No such action."))
         for pk in request.form.getlist("rowid"):
             self._scoped_get(self._deserialize_pk_if_composite(pk))
         return super().action_post()
@@ -254,6 +276,36 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         if "version" in model.__table__.c and self.show_columns and "version" not in self.show_columns:
             self.show_columns = list(self.show_columns) + ["version"]  # what a PUT sends back
         super().__init__()
+        input_checks.guard_datamodel(self.datamodel)  # a key beyond int4 is a 404, not a DataError
+
+    # Malformed Rison q (400) and related ids that cannot exist (422), before FAB reads them.
+    @before_request
+    def _refuse_malformed_input(self):
+        message = input_checks.rison_message(self)
+        if message:
+            return self.response_400(message=message)
+        if request.method in ("POST", "PUT"):
+            payload = request.get_json(silent=True)
+            if payload is not None and not isinstance(payload, dict):
+                return self.response_400(message=_("The request body must be a JSON object."))
+            errors = input_checks.payload_errors(self.datamodel.obj, payload)
+            if errors:
+                return self.response_422(message={k: [v] for k, v in errors.items()})
+        return None
+
+    def response_500(self, message=None):
+        # FAB's @safe calls this inside its except block: a refused statement is a 4xx (views/errors.py)
+        from backoffice.views.errors import api_answer
+
+        return api_answer(self) or super().response_500(message=message)
+
+    def response_400(self, message=None):
+        from backoffice.views.api_messages import translated_400
+
+        return super().response_400(message=translated_400(message) if message else _("The request is not valid."))
+
+    def response_404(self):
+        return self.response(404, message=_("Not found."))
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         # FAB translates the empty string for a field without a label or description, and

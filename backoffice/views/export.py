@@ -163,6 +163,13 @@ class ExportQuery:
         # FAB's own filtering and ordering, as on the list page (minus the page limit).
         return self.datamodel.apply_all(query, self.filters, self.order_column, self.order_direction)
 
+    def check(self):
+        """Run the query once with LIMIT 0: a filter the database refuses (a value out of range,
+        a code it does not know) fails here, while the answer can still be a 4xx
+        (views/errors.py), instead of after the header row has gone out (issue #9). The rows
+        themselves are read later, in the stream, from a server-side cursor."""
+        self.datamodel.session.execute(self._base_query().limit(0).statement).close()
+
     def header(self):
         return [str(self._label(c)) for c in self.columns]
 
@@ -361,6 +368,7 @@ def csv_response(export, filename_stem, filters_desc, encoding):
             log.exception("could not log export of %s", table)
             db.session.rollback()
 
+    export.check()  # before the first byte
     stamp = business_now().strftime("%Y%m%d-%H%M%S")  # the file name a person reads: business time
     filename = f"{filename_stem}-{stamp}.csv"
     charset = "utf-8" if encoding.startswith("utf") else "gb18030"
