@@ -47,6 +47,7 @@ class TicketEventView(ScopedModelView):
 class TicketView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(Ticket)
     list_columns = ["number", "client", "type", "severity", "status", "subject", "receiver", "registered_at", "due_at"]
+    mobile_columns = ["number", "client", "status", "due_at"]  # a phone card (views/cards.py)
     search_columns = [
         "number", "client", "type", "complaint_class", "severity", "channel", "status",
         "receiver", "responsible_department", "registered_at",
