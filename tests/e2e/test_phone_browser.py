@@ -1,6 +1,6 @@
 """What a person sees on a phone (390 x 844) and on a 1,366 px laptop, in each language (issue #11).
 
-On a phone: a list (tickets) and a form (ticket add) scroll only vertically, the list's key
+On a phone: a list (tickets) and forms (ticket and client add) scroll only vertically, the list's key
 columns (``mobile_columns`` on the view: number, client, state, deadline for tickets) are inside
 the viewport, and the buttons a person taps are at least 44 px (WCAG 2.5.5 target size). At
 1,366 px the top menu is one row. Every check saves a screenshot under tests/e2e/artifacts/ and
@@ -97,14 +97,15 @@ def test_ticket_list_is_cards_on_a_phone(browser, live_server, artifacts, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_ticket_form_fits_a_phone(browser, live_server, artifacts, lang):
+@pytest.mark.parametrize("view", ["ticketview", "clientview"])
+def test_add_form_fits_a_phone(browser, live_server, artifacts, lang, view):
     context, page = open_as(browser, live_server, PHONE, lang)
     try:
-        page.goto(f"{live_server}/ticketview/add")
-        path = shot(page, artifacts, f"ticket_add_390_{lang}")
+        page.goto(f"{live_server}/{view}/add")
+        path = shot(page, artifacts, f"{view}_add_390_{lang}")
         scroll, inner = scroll_widths(page)
-        print(f"[{lang}] ticket add at 390 px: scrollWidth={scroll} innerWidth={inner}")
-        assert scroll <= inner == PHONE["width"], f"sideways scroll on the ticket form ({scroll} > {inner}); see {path}"
+        print(f"[{lang}] {view} add at 390 px: scrollWidth={scroll} innerWidth={inner}")
+        assert scroll <= inner == PHONE["width"], f"sideways scroll on the {view} form ({scroll} > {inner}); see {path}"
 
         form = page.locator("form#model_form")
         fields = form.locator("input.form-control:visible, select.form-control, textarea.form-control:visible")
@@ -116,6 +117,8 @@ def test_ticket_form_fits_a_phone(browser, live_server, artifacts, lang):
             b = box(field)
             assert inside_viewport(b, inner), f"field {i} at {b} is cut at the right edge; see {path}"
         helps = form.locator(".help-block:visible")
+        if view == "clientview":  # its fields carry help text (ClientView.description_columns)
+            assert helps.count() >= 1, f"no help text shown on the client form; see {path}"
         for i in range(helps.count()):
             b = box(helps.nth(i))
             assert inside_viewport(b, inner), f"help text {i} at {b} is cut at the right edge; see {path}"
