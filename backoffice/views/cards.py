@@ -6,10 +6,7 @@ view's key columns, each under its label, so state and deadline are no longer pu
 to the right. The key columns are data on the view: ``mobile_columns``, or by default the first
 ``DEFAULT_KEY_COLUMNS`` list columns. The other columns are one tap away, on the record's page.
 """
-from flask_appbuilder.widgets import ListWidget
-
-DEFAULT_KEY_COLUMNS = 3
-TEMPLATE = "widgets/list.html"
+DEFAULT_KEY_COLUMNS = 3  # also the fallback of the list template, for FAB's own views
 
 
 def key_columns(list_columns, mobile_columns=None):
@@ -22,7 +19,8 @@ def key_columns(list_columns, mobile_columns=None):
 
 
 class CardListMixin:
-    """Hands the template the key columns (``mobile_columns``) with the widget's other arguments."""
+    """Hands the list template (templates/appbuilder/general/widgets/list.html, ours under FAB's
+    name) the key columns, ``mobile_columns``, with the widget's other arguments."""
 
     mobile_columns = ()
 
@@ -31,17 +29,10 @@ class CardListMixin:
         return super().__call__(**kwargs)
 
 
-class CardListWidget(CardListMixin, ListWidget):
-    template = TEMPLATE
-
-
 def card_list_widget(view):
-    """``view.list_widget`` made to mark its key columns: FAB's plain list becomes ours; a view's
-    own widget keeps its template (which extends ours to get the cards, e.g. jobs/run_list_widget.html)."""
+    """``view.list_widget`` (FAB's or a view's own, e.g. the job runs') told the view's key columns."""
     base = view.list_widget
-    if base is ListWidget:
-        base = CardListWidget
-    elif not issubclass(base, CardListMixin):
+    if not issubclass(base, CardListMixin):
         base = type(base.__name__, (CardListMixin, base), {})
     keys = tuple(key_columns(view.list_columns, getattr(view, "mobile_columns", None)))
     return type(base.__name__, (base,), {"mobile_columns": keys})

@@ -160,3 +160,35 @@ def test_favicon_is_ours(browser, live_server, artifacts):
         assert response.status == 200 and b"<svg" in response.body(), f"favicon {href} not served as SVG"
     finally:
         context.close()
+
+
+def test_every_list_in_the_menu_fits_a_phone(browser, live_server, artifacts):
+    """Every list the menu offers (as the administrator, who sees them all): no sideways scroll,
+    and each card's key cells inside the screen."""
+    context, page = open_as(browser, live_server, PHONE, "zh")
+    try:
+        page.goto(f"{live_server}/ticketview/list/")
+        urls = sorted(set(page.evaluate(
+            "() => Array.from(document.querySelectorAll('.navbar .dropdown-menu a'))"
+            ".map(a => a.href).filter(h => h.endsWith('/list/'))"
+        )))
+        assert len(urls) >= 10, urls
+        problems = []
+        for url in urls:
+            page.goto(url)
+            scroll, inner = scroll_widths(page)
+            outside = page.evaluate(
+                """w => Array.from(document.querySelectorAll('table.bo-cards td.bo-col-key'))
+                        .map(td => td.getBoundingClientRect())
+                        .filter(r => r.left < 0 || r.right > w + 0.5).length""", inner)
+            plain = page.locator("table.table-bordered:not(.bo-cards) tbody tr").count()
+            if urlparse(url).path == "/roles/list/":
+                plain = 0  # FAB's role list has a widget of its own (two columns, fits as a table)
+            if scroll > PHONE["width"] or inner != PHONE["width"] or outside or plain:
+                path = shot(page, artifacts, "list_" + urlparse(url).path.strip("/").replace("/", "_"))
+                problems.append(f"{urlparse(url).path}: scrollWidth={scroll}, cells outside={outside}, "
+                                f"rows not as cards={plain}; see {path}")
+        print(f"{len(urls)} lists checked at 390 px")
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
