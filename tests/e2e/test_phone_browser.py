@@ -2,8 +2,8 @@
 
 On a phone: a list (tickets) and forms (ticket and client add) scroll only vertically, the list's key
 columns (``mobile_columns`` on the view: number, client, state, deadline for tickets) are inside
-the viewport, and the buttons a person taps are at least 44 px (WCAG 2.5.5 target size). At
-1,366 px the top menu is one row. Every check saves a screenshot under tests/e2e/artifacts/ and
+the viewport, and the buttons a person taps are at least 44 px (WCAG 2.5.5 target size); every
+list of the menu is cards and fits. At 1,200 and 1,366 px the top menu is one row. Every check saves a screenshot under tests/e2e/artifacts/ and
 names it in the failure message.
 
 Elements are found by our own markup (``data-column`` on the card list's cells, FAB's form and
