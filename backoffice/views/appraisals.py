@@ -15,6 +15,7 @@ from backoffice.views.labels import AUDIT_FIELDSET
 class AppraisalItemView(ScopedModelView):
     datamodel = SQLAInterface(AppraisalItem)
     list_columns = ["template", "sort_order", "name", "max_points"]
+    mobile_columns = ["template", "name", "max_points"]  # a phone card (views/cards.py)
     show_columns = add_columns = edit_columns = ["template", "sort_order", "name", "max_points", "description"]
     search_columns = ["template", "name"]
     base_order = ("sort_order", "asc")
@@ -33,6 +34,7 @@ class AppraisalTemplateView(ScopedModelView):
 class AppraisalScoreView(ScopedModelView):
     datamodel = SQLAInterface(AppraisalScore)
     list_columns = ["sheet", "item", "max_points", "score", "note"]
+    mobile_columns = ["sheet", "item", "score"]  # a phone card (views/cards.py)
     show_columns = list_columns
     add_columns = ["sheet", "item", "score", "note"]
     edit_columns = ["score", "note"]
@@ -50,6 +52,7 @@ TRANSITION_API = "POST /api/v1/appraisal_sheet/{pk}/transition"
 class AppraisalSheetView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(AppraisalSheet)
     list_columns = ["staff", "template", "month", "status", "total_score", "target_result", "final_pay"]
+    mobile_columns = ["staff", "month", "status", "final_pay"]  # a phone card (views/cards.py)
     search_columns = ["staff", "template", "month", "status", "target_result"]
     order_columns = ["month", "status", "total_score", "final_pay"]
     add_columns = ["staff", "template", "month", "target_result", "pay_base", "comments"]

@@ -23,6 +23,7 @@ from backoffice.extensions import db
 from backoffice.models.choices import Choice
 from backoffice.models.uniqueness import item_values, unique_errors  # noqa: F401  (moved there, issue #10)
 from backoffice.views.api_fields import ScopedSchemaConverter
+from backoffice.views.cards import card_list_widget
 from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
@@ -126,6 +127,7 @@ def _scoped_query_rel_fields(model):
 class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, History tab (SPEC §9, §2)
     page_size = 25
     label_columns = LABELS
+    mobile_columns = None  # the columns a phone's card shows; default the first 3 (views/cards.py)
 
     def __init__(self, **kwargs):
         model = self.datamodel.obj
@@ -139,6 +141,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
         input_checks.guard_datamodel(self.datamodel)  # a key beyond int4 is a 404, not a DataError
+        self.list_widget = card_list_widget(self)  # key columns marked for phones (issue #11)
         self.search_form = with_blank_text(self.search_form)
         self.add_form = self._with_business_rules(self.add_form)
         self.edit_form = self._with_business_rules(self.edit_form)

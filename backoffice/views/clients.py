@@ -21,6 +21,7 @@ from backoffice.views.visits import VisitLogView
 class ContactView(ScopedModelView):
     datamodel = SQLAInterface(Contact)
     list_columns = ["client", "name", "title", "phone", "email", "primary"]
+    mobile_columns = ["client", "name", "phone"]  # a phone card (views/cards.py)
     show_columns = ["client", "name", "title", "phone", "email", "primary"]
     add_columns = edit_columns = ["client", "name", "title", "phone", "email", "primary"]
     search_columns = ["client", "name", "phone", "primary"]
@@ -30,6 +31,7 @@ class ContactView(ScopedModelView):
 class PurchaseRecordView(ScopedModelView):
     datamodel = SQLAInterface(PurchaseRecord)
     list_columns = ["client", "month", "quantity", "amount", "profit"]
+    mobile_columns = ["client", "month", "amount"]  # a phone card (views/cards.py)
     show_columns = list_columns
     add_columns = edit_columns = ["client", "month", "quantity", "amount", "profit"]
     search_columns = ["client", "month", "quantity", "amount"]
@@ -74,6 +76,7 @@ class ClientView(ScopedModelView):
         "code", "name", "business_format", "market_type", "region_class", "composite_code",
         "service_level", "key_account", "owner", "department", "status",
     ]
+    mobile_columns = ["code", "name", "service_level", "status"]  # a phone card (views/cards.py)
     search_columns = [
         "code", "name", "licence_no", "status", "business_format", "market_type", "region_class",
         "composite_code", "scale", "service_level", "key_account", "owner", "department", "area",

@@ -9,6 +9,7 @@ from backoffice.views.surveys import staff_ratings
 class StaffView(ScopedModelView):
     datamodel = SQLAInterface(Staff)
     list_columns = ["employee_no", "name", "department", "position", "phone", "active"]
+    mobile_columns = ["name", "department", "phone"]  # a phone card (views/cards.py)
     show_columns = ["employee_no", "name", "user", "department", "position", "phone", "pay_base", "active"]
     add_columns = edit_columns = ["employee_no", "name", "user", "department", "position", "phone", "pay_base", "active"]
     search_columns = ["employee_no", "name", "department", "position", "active"]

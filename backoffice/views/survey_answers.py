@@ -95,6 +95,7 @@ class PhoneSurveyView(ScopedModelView):
     base_permissions = ["can_list", "can_show", "can_enter", "enter"]  # "enter": the list action
     base_filters = [["channel", FilterEqual, InvitationChannel.phone.value], ["id", PhoneAssignmentFilter, None]]
     list_columns = ["campaign", "client", "assignee", "expires_at", "used_at"]
+    mobile_columns = ["client", "assignee", "expires_at"]  # a phone card (views/cards.py)
     show_columns = ["campaign", "client", "assignee", "stratum", "expires_at", "used_at"]
     search_columns = ["campaign", "client", "assignee", "used_at"]
     base_order = ("expires_at", "asc")

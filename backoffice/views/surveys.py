@@ -106,6 +106,7 @@ class SurveyQuestionView(ScopedModelView):
     datamodel = SQLAInterface(SurveyQuestion)
     label_columns = SURVEY_LABELS
     list_columns = ["questionnaire", "position", "code", "dimension", "staff_position", "text_zh", "min_score", "max_score"]
+    mobile_columns = ["code", "dimension", "text_zh"]  # a phone card (views/cards.py)
     show_columns = add_columns = edit_columns = [
         "questionnaire", "position", "code", "dimension", "staff_position", "text_zh", "text_zh_hant", "text_en",
         "min_score", "max_score", "comment_allowed",
@@ -147,6 +148,7 @@ class SurveyInvitationView(ScopedModelView):
     label_columns = {**SURVEY_LABELS, "token": _l("Survey link")}
     base_permissions = ["can_list", "can_show"]
     list_columns = ["campaign", "client", "channel", "assignee", "stratum", "expires_at", "used_at", "ticket"]
+    mobile_columns = ["client", "channel", "expires_at", "used_at"]  # a phone card (views/cards.py)
     _show_columns = ["campaign", "client", "channel", "assignee", "stratum", "expires_at", "used_at", "ticket",
                      "created_at", "token"]
 
@@ -169,6 +171,7 @@ class SurveyResultView(ScopedModelView):
     base_permissions = ["can_list", "can_show"]
     list_columns = ["campaign", "grouping", "label", "invited", "responded", "answers", "satisfied",
                     "satisfaction_rate", "response_rate", "target"]
+    mobile_columns = ["campaign", "label", "satisfaction_rate", "response_rate"]  # a phone card (views/cards.py)
     show_columns = list_columns + ["computed_at", "run_id"]
     search_columns = ["campaign", "grouping", "label"]
     formatters_columns = {"satisfaction_rate": _fmt_percent, "response_rate": _fmt_percent, "target": _fmt_percent}
@@ -215,6 +218,7 @@ class SurveyCampaignView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(SurveyCampaign)
     label_columns = SURVEY_LABELS
     list_columns = ["name", "kind", "period", "state", "deadline", "questionnaire", "department"]
+    mobile_columns = ["name", "period", "state", "deadline"]  # a phone card (views/cards.py)
     add_columns = edit_columns = [
         "name", "kind", "period", "questionnaire", "sample_ratio", "top_n", "deadline", "channel",
         "target_rate", "department",

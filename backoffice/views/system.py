@@ -116,6 +116,7 @@ class JobRunView(ScopedModelView):
         "id", "kind", "parameters", "state", "progress", "launched_by",
         "queued_at", "started_at", "ended_at", "duration",
     ]
+    mobile_columns = ["id", "kind", "state", "progress"]  # a phone card (views/cards.py)
     show_columns = [
         "id", "kind", "parameters", "queue", "state", "progress", "launched_by",
         "queued_at", "started_at", "ended_at", "duration", "summary", "error",
@@ -242,6 +243,7 @@ class ChangeLogView(ScopedModelView):
 
     datamodel = SQLAInterface(ChangeLog)
     list_columns = ["at", "user", "action_label", "record_type", "record_id", "field_label", "old_text", "new_text", "summary"]
+    mobile_columns = ["at", "user", "record_type", "summary"]  # a phone card (views/cards.py)
     show_columns = list_columns + ["details"]
     search_columns = ["at", "user", "action", "table_name", "record_id", "field"]
     base_permissions = ["can_list", "can_show", "can_export"]

@@ -38,6 +38,7 @@ TRANSITION_API = "POST /api/v1/ticket/{pk}/transition"
 class TicketEventView(ScopedModelView):
     datamodel = SQLAInterface(TicketEvent)
     list_columns = ["ticket", "at", "from_status", "to_status", "user", "note"]
+    mobile_columns = ["ticket", "at", "to_status"]  # a phone card (views/cards.py)
     show_columns = list_columns
     search_columns = ["ticket", "to_status", "at"]
     base_permissions = ["can_list", "can_show"]
@@ -47,6 +48,7 @@ class TicketEventView(ScopedModelView):
 class TicketView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(Ticket)
     list_columns = ["number", "client", "type", "severity", "status", "subject", "receiver", "registered_at", "due_at"]
+    mobile_columns = ["number", "client", "status", "due_at"]  # a phone card (views/cards.py)
     search_columns = [
         "number", "client", "type", "complaint_class", "severity", "channel", "status",
         "receiver", "responsible_department", "registered_at",

@@ -9,6 +9,7 @@ from backoffice.views.base import ScopedApi, ScopedModelView
 class TierView(ScopedModelView):
     datamodel = SQLAInterface(Tier)
     list_columns = ["scheme", "code", "name", "rank", "min_amount", "visit_interval_days"]
+    mobile_columns = ["code", "name", "min_amount"]  # a phone card (views/cards.py)
     show_columns = list_columns + ["entitlements"]
     add_columns = edit_columns = ["scheme", "code", "name", "rank", "min_amount", "visit_interval_days", "entitlements"]
     search_columns = ["scheme", "code", "name"]
@@ -52,6 +53,7 @@ class ClientTierView(ScopedModelView):
 class TierHistoryView(ScopedModelView):
     datamodel = SQLAInterface(TierHistory)
     list_columns = ["client", "scheme", "period", "score", "rank", "pool_size", "old_tier", "new_tier", "run_id"]
+    mobile_columns = ["client", "period", "new_tier"]  # a phone card (views/cards.py)
     show_columns = list_columns + ["created_on"]
     search_columns = ["client", "scheme", "period"]
     base_permissions = ["can_list", "can_show"]

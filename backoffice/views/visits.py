@@ -25,6 +25,7 @@ PLAN_TRANSITION_API = "POST /api/v1/visit_plan/{pk}/transition"
 class VisitLogView(ScopedModelView):
     datamodel = SQLAInterface(VisitLog)
     list_columns = ["client", "staff", "visited_at", "kind", "purpose", "satisfaction"]
+    mobile_columns = ["client", "visited_at", "kind"]  # a phone card (views/cards.py)
     search_columns = ["client", "staff", "visited_at", "kind", "satisfaction"]
     order_columns = ["visited_at", "kind", "satisfaction"]
     add_columns = edit_columns = VISIT_FORM
@@ -43,6 +44,7 @@ class VisitLogView(ScopedModelView):
 class VisitPlanItemView(ScopedModelView):
     datamodel = SQLAInterface(VisitPlanItem)
     list_columns = ["plan", "client", "due_on", "done", "carried_over"]
+    mobile_columns = ["client", "due_on", "done"]  # a phone card (views/cards.py)
     show_columns = list_columns
     add_columns = edit_columns = ["plan", "client", "due_on", "done", "carried_over"]
     search_columns = ["plan", "client", "due_on", "done"]
