@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from backoffice.extensions import db
 from backoffice.models.choices import Choice
 from backoffice.models.uniqueness import item_values, unique_errors  # noqa: F401  (moved there, issue #10)
+from backoffice.views.amount_fields import amount_field, use_amount_parser
 from backoffice.views.api_fields import ScopedSchemaConverter
 from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
@@ -168,7 +169,9 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         model = self.datamodel.obj
 
         relaxed = {
-            name: _relaxed(value) for name, value in vars(form_class).items() if isinstance(value, UnboundField)
+            # amounts read by the one parser (views/amount_fields.py, issue #11)
+            name: amount_field(_relaxed(value), model)
+            for name, value in vars(form_class).items() if isinstance(value, UnboundField)
         }
 
         class BusinessRulesForm(form_class):
@@ -286,6 +289,7 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         # with the stored row) fails on any record with an empty optional choice: allow it.
         table = sa.inspect(self.datamodel.obj).local_table
         for schema in (self.add_model_schema, self.edit_model_schema):
+            use_amount_parser(schema, self.datamodel.obj)  # "600,000" as on forms (issue #11)
             for name, field in (getattr(schema, "fields", None) or {}).items():
                 column = table.columns.get(name)
                 if column is not None and column.nullable:
