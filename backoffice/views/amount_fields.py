@@ -52,11 +52,11 @@ class AmountField(DecimalField):
             raise ValueError(amount_message(exc)) from None
 
 
-def amount_field(unbound, model):
-    """FAB's DecimalField for a Numeric column, as an AmountField with the column's scale."""
+def amount_field(unbound, model, name):
+    """FAB's DecimalField for the Numeric column ``name``, as an AmountField with its scale."""
     if not isinstance(unbound, UnboundField) or unbound.field_class is not DecimalField:
         return unbound
-    places = column_places(model, unbound.name) if unbound.name else None
+    places = column_places(model, name)
     kwargs = dict(unbound.kwargs, max_places=places)
     field = UnboundField(AmountField, *unbound.args, name=unbound.name, **kwargs)
     field.creation_counter = unbound.creation_counter

@@ -170,7 +170,7 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
 
         relaxed = {
             # amounts read by the one parser (views/amount_fields.py, issue #11)
-            name: amount_field(_relaxed(value), model)
+            name: amount_field(_relaxed(value), model, name)
             for name, value in vars(form_class).items() if isinstance(value, UnboundField)
         }
 

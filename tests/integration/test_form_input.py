@@ -72,7 +72,7 @@ def test_bad_phone_refused_on_client_form_and_api(app, login):
         form["version"] = version
     r = b.post(f"/clientview/edit/{i['client']}", data=form)
     assert r.status_code == 200
-    assert field_errors(r.get_data(as_text=True), "phone") == ["最多 30 个字符。"]
+    assert field_errors(r.get_data(as_text=True), "phone") == ["字段长度不能超过 30 个字符。"]  # WTForms Length
     form["phone"] = "12345"
     r = b.post(f"/clientview/edit/{i['client']}", data=form)
     assert field_errors(r.get_data(as_text=True), "phone") == [NOT_A_PHONE]
