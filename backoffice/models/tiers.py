@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_stamp
 from backoffice.extensions import db
-from backoffice.formatting import money
 
 from .base import Model, Validated
 from .choices import PeriodKind, SchemeKind, choice_column_type
@@ -86,11 +85,11 @@ class Tier(Validated, Model):
             if other_rank < rank and amount > other_amount:
                 return {"min_amount": _(
                     "Must not be above the threshold of the higher tier %(tier)s (%(amount)s).",
-                    tier=f"{code} {name}", amount=money(other_amount))}
+                    tier=f"{code} {name}", amount=f"¥{other_amount:,.2f}")}
             if other_rank > rank and amount < other_amount:
                 return {"min_amount": _(
                     "Must not be below the threshold of the lower tier %(tier)s (%(amount)s).",
-                    tier=f"{code} {name}", amount=money(other_amount))}
+                    tier=f"{code} {name}", amount=f"¥{other_amount:,.2f}")}
         return {}
 
 
