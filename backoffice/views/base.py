@@ -16,6 +16,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from backoffice.collation import with_pinyin_order
 from backoffice.extensions import db
 from backoffice.models.choices import Choice
 from backoffice.models.uniqueness import item_values, unique_errors  # noqa: F401  (moved there, issue #10)
@@ -25,6 +26,7 @@ from backoffice.views.export import ApiExportMixin, ExportMixin
 from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
 from backoffice.views.labels import LABELS
+from backoffice.views.lookup import lookup_fields
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
 from backoffice.services import CommandError
 from backoffice.views.versioning import check_form_version, check_put_version, version_field
@@ -124,6 +126,8 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
             self.base_filters = list(self.base_filters or []) + [["id", ScopeFilter, None]]
         self.formatters_columns = {**formatters_for(model), **(self.formatters_columns or {})}
         self._add_choice_fields(model)
+        self._add_lookup_fields(model)  # client / staff pickers search as you type (views/lookup.py)
+        self.datamodel = with_pinyin_order(self.datamodel)  # client names by pinyin (backoffice/collation.py)
         rel = _scoped_query_rel_fields(model)
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
@@ -162,6 +166,11 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self.add_form_extra_fields = add
         self.edit_form_extra_fields = edit
         self.search_form_extra_fields = search
+
+    def _add_lookup_fields(self, model):
+        fields = lookup_fields(model, self.label_columns or {}, type(self).__name__)
+        self.add_form_extra_fields = {**fields, **(self.add_form_extra_fields or {})}
+        self.edit_form_extra_fields = {**fields, **(self.edit_form_extra_fields or {})}
 
     # -- business rules on forms --------------------------------------------------------------
     def _with_business_rules(self, form_class):
@@ -251,6 +260,7 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         model = self.datamodel.obj
         if model in SCOPED:
             self.base_filters = list(self.base_filters or []) + [["id", ScopeFilter, None]]
+        self.datamodel = with_pinyin_order(self.datamodel)  # client names by pinyin (backoffice/collation.py)
         rel = _scoped_query_rel_fields(model)
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
