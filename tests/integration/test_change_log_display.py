@@ -19,7 +19,7 @@ def history_table(html):
     for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S):
         cells = re.findall(r"<td([^>]*)>(.*?)</td>", row, re.S)
         width = sum(int((re.search(r'colspan="(\d+)"', attrs) or [None, 1])[1]) for attrs, _ in cells)
-        text = [" ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for _, c in cells]
+        text = [" ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", c)).split()) for _, c in cells]
         rows.append((width, text))
     return header, rows
 
