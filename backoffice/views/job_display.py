@@ -72,6 +72,7 @@ PARAM_LABELS = {
     "filename": _l("File"),
     "mode": _l("Mode"),
     "method": _l("Method"),
+    "n": _l("Items to count"),  # the worker self-test
 }
 PARAM_ORDER = tuple(PARAM_LABELS)
 METHOD_LABELS = {

@@ -25,7 +25,7 @@ from flask_appbuilder import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from wtforms import Field
+from wtforms import Field, ValidationError
 from wtforms.widgets import html_params
 
 from backoffice import models as m
@@ -149,7 +149,7 @@ class LookupField(Field):
     def pre_validate(self, form):
         # Here rather than DataRequired, which would replace "Not a valid choice." by "required".
         if self.required and self.data is None and not self.process_errors:
-            raise ValueError(self.gettext("This field is required."))
+            raise ValidationError(self.gettext("This field is required."))
 
     def _value(self):
         return "" if self.data is None else str(self.data.id)
