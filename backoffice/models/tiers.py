@@ -54,7 +54,9 @@ class Tier(Validated, Model):
     entitlements: Mapped[Optional[str]] = mapped_column(sa.Text)  # one service per line
 
     def __repr__(self):
-        return f"{self.scheme.name if self.scheme else ''} {self.code}".strip()
+        # The tier's name ("A 级", "大客户"): its code ("KEY") is an internal key (issue #11);
+        # screens listing tiers of several schemes show the scheme beside it.
+        return self.name or self.code
 
     @classmethod
     def business_errors(cls, values, item=None):
@@ -85,11 +87,11 @@ class Tier(Validated, Model):
             if other_rank < rank and amount > other_amount:
                 return {"min_amount": _(
                     "Must not be above the threshold of the higher tier %(tier)s (%(amount)s).",
-                    tier=f"{code} {name}", amount=f"¥{other_amount:,.2f}")}
+                    tier=name or code, amount=f"¥{other_amount:,.2f}")}
             if other_rank > rank and amount < other_amount:
                 return {"min_amount": _(
                     "Must not be below the threshold of the lower tier %(tier)s (%(amount)s).",
-                    tier=f"{code} {name}", amount=f"¥{other_amount:,.2f}")}
+                    tier=name or code, amount=f"¥{other_amount:,.2f}")}
         return {}
 
 

@@ -124,9 +124,9 @@ def test_tier_thresholds_keep_their_order(app, login):
                 "version": ""}
     r = b.post(f"/tierview/edit/{tier_b_id}", data=form)
     assert r.status_code == 200
-    assert field_errors(r.get_data(as_text=True), "min_amount") == ["不能高于上一级 A A 级 的门槛（¥1,000,000.00）。"]
+    assert field_errors(r.get_data(as_text=True), "min_amount") == ["不能高于上一级 A 级 的门槛（¥1,000,000.00）。"]
     r = b.api("put", f"/api/v1/tier/{tier_b_id}", json={"min_amount": "50,000"})
-    assert_api_422(r, "min_amount", "不能低于下一级 C C 级 的门槛（¥100,000.00）。")
+    assert_api_422(r, "min_amount", "不能低于下一级 C 级 的门槛（¥100,000.00）。")
     with app.app_context():
         assert db.session.get(m.Tier, tier_b_id).min_amount == Decimal("500000.00")
     r = b.api("put", f"/api/v1/tier/{tier_b_id}", json={"min_amount": "600,000"})

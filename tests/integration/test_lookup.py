@@ -78,3 +78,35 @@ def test_edit_form_shows_the_current_record_and_saves_a_new_pick(app, login, wor
         assert db.session.get(m.Contact, contact_id).client_id == w003
     r = b.post(f"/contactview/edit/{contact_id}", data={"client": "999999", "name": "x", "version": str(version + 1)})
     assert r.status_code == 200 and "不是有效的选项" in r.get_data(as_text=True) or "Not a valid choice" in r.get_data(as_text=True)
+
+
+def test_client_names_in_pinyin_order_on_postgresql(app, login, world):
+    """安 (ān), 北 (běi), 陈 (chén), 张 (zhāng): pinyin on PostgreSQL (zh-x-icu); SQLite sorts by
+    code point (北 U+5317, 安 U+5B89, 张 U+5F20, 陈 U+9648), as the README says."""
+    from backoffice.cli import act_as_system
+
+    names = ["张记商店", "安心便利", "陈氏烟酒", "北门食杂"]
+    with app.app_context():
+        act_as_system()
+        fmt = db.session.scalar(sa.select(m.BusinessFormat))
+        dept = db.session.scalar(sa.select(m.Department))
+        for i, name in enumerate(names):
+            db.session.add(m.Client(code=f"PY{i}", name=name, department=dept, business_format=fmt,
+                                    market_type="C", status="active"))
+        db.session.commit()
+        backend = db.engine.dialect.name
+    try:
+        b = login("t_admin")
+        found = [t.split(" ", 1)[1] for t in texts(b.get("/lookup/client?q=PY"))]
+        page = b.get("/clientview/list/?_flt_0_code=PY&_oc_ClientView=name&_od_ClientView=asc").get_data(as_text=True)
+        listed = sorted(names, key=page.index)
+        if backend == "postgresql":
+            expected = ["安心便利", "北门食杂", "陈氏烟酒", "张记商店"]
+        else:
+            expected = sorted(names)  # code point order
+        assert found == expected
+        assert listed == expected
+    finally:
+        with app.app_context():
+            db.session.execute(sa.delete(m.Client).where(m.Client.code.like("PY%")))
+            db.session.commit()
