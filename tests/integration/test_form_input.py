@@ -1,6 +1,7 @@
 """Forms that help (issue #11): amounts read alike on the screen, the API and imports; extra
 decimals, bad phones and e-mails and out-of-order tier thresholds are refused next to the field,
 in the user's language, and nothing is saved. Runs on SQLite and PostgreSQL (``app`` fixture)."""
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -60,7 +61,6 @@ def test_bad_phone_refused_on_client_form_and_api(app, login):
     b = login("t_admin")
     r = b.get(f"/clientview/edit/{i['client']}")
     version = None
-    import re
     found = re.search(r'name="version"[^>]*value="(\d+)"', r.get_data(as_text=True))
     if found:
         version = found.group(1)
