@@ -57,11 +57,16 @@ def select2_pick(page, select, value):
     container = select.locator("xpath=following-sibling::span[contains(@class, 'select2-container')][1]")
     if "ajax-lookup" in (select.get_attribute("class") or ""):
         # a search-as-you-type picker (views/lookup.py): its options arrive from /lookup/...;
-        # select2 names each result <li id="select2-<select>-result-<random>-<value>">
+        # the record's text is what that endpoint answers for its id
+        answer = page.evaluate("url => fetch(url, {credentials: 'same-origin'}).then(r => r.json())",
+                               select.get_attribute("data-lookup-url") + "?q=")
+        label = next(row["text"] for row in answer["results"] if str(row["id"]) == value)
         container.locator(".select2-selection").click()
-        option = page.locator(f".select2-container--open li.select2-results__option[id$='-{value}']")
+        page.locator(".select2-container--open .select2-search__field").fill(label)
+        option = page.locator(".select2-container--open .select2-results__option").filter(
+            has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
         option.first.click()
-        assert select.input_value() == value, f"select2 did not pick {value!r}"
+        assert select.input_value() == value, f"select2 did not pick {label!r}"
         return
     label = select.locator(f"option[value='{value}']").inner_text().strip()
     container.locator(".select2-selection").click()
