@@ -7,7 +7,6 @@ the clients and one for the existing records, plain rows column-wise with pandas
 ``imports.apply`` in bulk.
 """
 import datetime as dt
-import re
 from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 
@@ -23,6 +22,7 @@ from backoffice.imports.base import CELL_MESSAGES, Column, RowResult, display
 from backoffice.imports.reading import CellError, clean_number, parse_month
 from backoffice.models import Client, PurchaseRecord
 from backoffice.labels import LABELS
+from backoffice.rules.money import AmountError, parse_amount
 
 COLUMNS = [
     Column("client", _l("Client code"), required=True, example="C0001", aliases=("client_code", "code", "客户编码", "客戶編碼", "客户代码")),
@@ -33,8 +33,6 @@ COLUMNS = [
 ]
 FIELDS = [c.field for c in COLUMNS]
 MONEY_FIELDS = ("amount", "profit")
-CENT = Decimal("0.01")
-_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d{1,2})?")
 _MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
 _MAX_INT = 2**31 - 1
 # What the fast lane takes as it is: ASCII digits only (full-width ones go the careful way).
@@ -46,20 +44,15 @@ StoredPurchase = namedtuple("StoredPurchase", "quantity amount profit")
 
 
 def _money(text):
-    """Money text -> Decimal(2 places) or raises CellError; fast paths for "1234.5" and "1,234.50"."""
+    """Money text -> Decimal(2 places) or raises CellError: the one amount parser
+    (backoffice/rules/money.py), plus the column's range."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        if _GROUPED.fullmatch(text):
-            value = Decimal(text.replace(",", ""))
-        else:
-            value = Decimal(clean_number(text))
-    if not value.is_finite() or abs(value) > _MAX_MONEY:
+        value = parse_amount(text, 2)
+    except AmountError as exc:  # a fraction of a fen is refused, never rounded away
+        raise CellError(exc.code) from None
+    if abs(value) > _MAX_MONEY:
         raise CellError("number")
-    cents = value.quantize(CENT)
-    if cents != value:  # a fraction of a fen is refused, never rounded away
-        raise CellError("places")
-    return cents
+    return value
 
 
 def _quantity(text):

@@ -21,6 +21,8 @@ from decimal import Decimal
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
+from backoffice.rules.money import AmountError, clean_amount, parse_amount
+
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other Office binaries)
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -262,8 +264,6 @@ _DATE_PATTERNS = (
     re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00)?)?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
 )
-_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_GROUPED_RE = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 class CellError(ValueError):
@@ -308,27 +308,21 @@ def parse_date(text):
 def clean_number(text):
     """Number text without thousands separators or a currency sign: '¥1,234.50' -> '1234.50'.
 
-    Raises CellError('number') for anything that is not a plain decimal number; a comma is
-    accepted only as a thousands separator in groups of three ("1,234.50", not "1,2").
+    The one reading of amount text (backoffice/rules/money.py, issue #11), with its error as a
+    CellError('number') for the import's messages.
     """
-    s = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
-    for sign in ("¥", "￥", "元", "条"):
-        s = s.replace(sign, "")
-    if "," in s:
-        if not _GROUPED_RE.fullmatch(s):
-            raise CellError("number")
-        s = s.replace(",", "")
-    if not _NUMBER_RE.fullmatch(s):
-        raise CellError("number")
-    return s
+    try:
+        return clean_amount(text)
+    except AmountError as exc:
+        raise CellError(exc.code) from None
 
 
 def parse_decimal(text, places=2):
     """Money text -> Decimal with at most ``places`` decimals (a fen more is refused, not rounded)."""
-    value = Decimal(clean_number(text))
-    if value.as_tuple().exponent < -places and value != value.quantize(Decimal(1).scaleb(-places)):
-        raise CellError("places")
-    return value
+    try:
+        return parse_amount(text, places)
+    except AmountError as exc:
+        raise CellError(exc.code) from None
 
 
 def parse_int(text):

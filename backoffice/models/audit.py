@@ -12,11 +12,13 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_stamp
-from backoffice.formatting import formatters_for
+from backoffice.extensions import db
+from backoffice.formatting import formatters_for, person
 from backoffice.labels import LABELS
 
 from .base import Model
@@ -69,6 +71,9 @@ class ChangeLog(Model):
     def new_text(self):
         return display_value(self.table_name, self.field, self.new_value)
 
+    def details_text(self):
+        return details_text(self)
+
 
 # -- display of logged values: here beside the record, so the model needs no service module ----
 # table -> what a person calls one record of it (History tab, change log screen, export log)
@@ -108,6 +113,86 @@ def record_label(table_name):
 
 def field_label(field):
     return str(LABELS.get(field, field)) if field else ""
+
+
+# -- create / delete snapshots in words (issue #11: "Owner Id: 6" on the History tab) ----------
+# A snapshot keeps the record's columns as stored (foreign keys as ids, codes as codes); a
+# person reads the field's label and the referenced record's name: owner_id: 6 -> 客户经理: 张伟.
+# An update of a foreign key is already logged with both records' names (audit._label).
+# Row versions (Versioned) are bookkeeping, not something a person changed.
+HIDDEN_FIELDS = {"version"}
+
+
+def fk_relations(model):
+    """FK column key -> its many-to-one relationship (``owner_id`` -> ``owner``)."""
+    mapper = sa.inspect(model)
+    out = {}
+    for rel in mapper.relationships:
+        if rel.uselist or rel.direction.name != "MANYTOONE" or len(rel.local_columns) != 1:
+            continue
+        (col,) = rel.local_columns
+        for attr in mapper.column_attrs:
+            if attr.columns[0] is col:
+                out[attr.key] = rel
+    return out
+
+
+def record_name(target, pk):
+    """The referenced record as its screens name it; "#6 (deleted)" when it is gone."""
+    if pk is None or pk == "":
+        return ""
+    try:
+        obj = db.session.get(target, int(pk))
+    except (TypeError, ValueError):
+        return str(pk)
+    if obj is None:
+        return _("#%(id)s (deleted)", id=pk)
+    return person(obj) if target.__name__ == "User" else str(obj)
+
+
+def field_text(table_name, field, labels=None):
+    """A logged field's label; an FK column is labelled as its relation (owner_id -> 客户经理)."""
+    labels = {**LABELS, **(labels or {})}
+    if not field:
+        return ""
+    model = model_for(table_name)
+    rel = fk_relations(model).get(field) if model is not None else None
+    key = rel.key if rel is not None else field
+    return str(LABELS.get(key) or labels.get(key) or key)
+
+
+def snapshot_values(table_name, values, labels=None):
+    """A create / delete snapshot as (label, text) pairs, empty values left out."""
+    model = model_for(table_name)
+    rels = fk_relations(model) if model is not None else {}
+    out = []
+    for field, raw in (values or {}).items():
+        if raw is None or raw == "" or field in HIDDEN_FIELDS:
+            continue
+        rel = rels.get(field)
+        if rel is not None:
+            text = record_name(rel.mapper.class_, raw)
+        else:
+            text = display_value(table_name, field, raw if isinstance(raw, str) else _raw_text(raw))
+        out.append((field_text(table_name, field, labels), text))
+    return out
+
+
+def _raw_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def details_text(entry):
+    """The change-log screen's Details column: the snapshot in words, else the summary facts."""
+    details = entry.details or {}
+    if isinstance(details, dict) and "values" in details:
+        return "; ".join(f"{label}: {text}" for label, text in snapshot_values(entry.table_name, details["values"]))
+    if isinstance(details, dict):
+        return "; ".join(f"{LABELS.get(k, k)}: {v}" for k, v in details.items()
+                         if k not in ("old_id", "new_id", "bulk"))
+    return str(details)
 
 
 def display_value(table_name, field, text):

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.rules.composite import composite_code
+from backoffice.rules.contact_info import MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH, email_error, phone_error
 
 from .base import AuditMixin, Model, Validated, Versioned, code_in_use, non_negative
 from .choices import (
@@ -21,6 +22,28 @@ from .choices import (
     choice_column_type,
 )
 from .org import Department, Staff
+
+
+def phone_errors(values, fields, errors):
+    """A phone field that is not a mainland number gets a message (rules/contact_info.py)."""
+    for name in fields:
+        code = phone_error(values.get(name))
+        if code == "too_long":
+            errors[name] = _("At most %(n)s characters.", n=MAX_PHONE_LENGTH)
+        elif code:
+            errors[name] = _("Not a phone number. Write a mobile number (13800138000) or a landline with "
+                             "its area code (0371-12345678, 010-1234567, 0371-12345678-801).")
+    return errors
+
+
+def email_errors(values, fields, errors):
+    for name in fields:
+        code = email_error(values.get(name))
+        if code == "too_long":
+            errors[name] = _("At most %(n)s characters.", n=MAX_EMAIL_LENGTH)
+        elif code:
+            errors[name] = _("Not an e-mail address (for example name@example.com).")
+    return errors
 
 
 class BusinessFormat(Validated, Model):
@@ -38,6 +61,7 @@ class BusinessFormat(Validated, Model):
 
 class Client(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "client"
+    __pinyin_sort__ = ("name",)  # lists sort client names by pinyin (backoffice/collation.py)
     __table_args__ = (
         sa.CheckConstraint("scale IS NULL OR scale BETWEEN 1 AND 3", name="ck_client_scale"),
         sa.Index("ix_client_format_region", "business_format_id", "region_class"),
@@ -101,7 +125,7 @@ class Client(Validated, Versioned, AuditMixin, Model):
         mt = values.get("market_type")
         if mt is not None and str(getattr(mt, "value", mt)) not in {"C", "X"}:
             errors["market_type"] = _("Market type must be C (urban) or X (rural).")
-        return errors
+        return phone_errors(values, ["phone"], errors)
 
     def update_derived(self, session):
         fmt = self.business_format
@@ -127,6 +151,11 @@ class Contact(Validated, Versioned, AuditMixin, Model):
 
     def __repr__(self):
         return self.name
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        errors = phone_errors(values, ["phone"], {})
+        return email_errors(values, ["email"], errors)
 
 
 class PurchaseRecord(Validated, AuditMixin, Model):

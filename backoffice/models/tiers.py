@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_stamp
+from backoffice.extensions import db
 
 from .base import Model, Validated
 from .choices import PeriodKind, SchemeKind, choice_column_type
@@ -53,7 +54,9 @@ class Tier(Validated, Model):
     entitlements: Mapped[Optional[str]] = mapped_column(sa.Text)  # one service per line
 
     def __repr__(self):
-        return f"{self.scheme.name if self.scheme else ''} {self.code}".strip()
+        # The tier's name ("A 级", "大客户"): its code ("KEY") is an internal key (issue #11);
+        # screens listing tiers of several schemes show the scheme beside it.
+        return self.name or self.code
 
     @classmethod
     def business_errors(cls, values, item=None):
@@ -64,7 +67,32 @@ class Tier(Validated, Model):
             errors["min_amount"] = _("Must not be negative.")
         if values.get("visit_interval_days") is not None and values["visit_interval_days"] < 1:
             errors["visit_interval_days"] = _("At least one day.")
+        errors.update(cls._threshold_order_errors(values, item))
         return errors
+
+    @classmethod
+    def _threshold_order_errors(cls, values, item=None):
+        """The thresholds keep the ranks' order: A (rank 1) >= B >= C ... (issue #11: a B
+        threshold above A's was accepted, and the scheme then assigned B to nobody)."""
+        scheme, rank, amount = values.get("scheme"), values.get("rank"), values.get("min_amount")
+        scheme_id = getattr(scheme, "id", None) or values.get("scheme_id")
+        if scheme_id is None or rank is None or amount is None:
+            return {}
+        q = sa.select(cls.code, cls.name, cls.rank, cls.min_amount).where(
+            cls.scheme_id == scheme_id, cls.min_amount.is_not(None), cls.rank != rank
+        )
+        if item is not None and item.id is not None:
+            q = q.where(cls.id != item.id)
+        for code, name, other_rank, other_amount in db.session.execute(q):
+            if other_rank < rank and amount > other_amount:
+                return {"min_amount": _(
+                    "Must not be above the threshold of the higher tier %(tier)s (%(amount)s).",
+                    tier=name or code, amount=f"¥{other_amount:,.2f}")}
+            if other_rank > rank and amount < other_amount:
+                return {"min_amount": _(
+                    "Must not be below the threshold of the lower tier %(tier)s (%(amount)s).",
+                    tier=name or code, amount=f"¥{other_amount:,.2f}")}
+        return {}
 
 
 class ClientTier(Validated, Model):

@@ -74,6 +74,9 @@ def register(appbuilder):
         appbuilder.add_link(name, href=f"{view.__name__}.upload", label=label, icon="fa-upload",
                             category="Client management", category_label=clients)
     appbuilder.add_view_no_menu(SurveyQuestionView)
+    from .lookup import LookupView  # JSON for the search-as-you-type client / staff pickers
+
+    appbuilder.add_view_no_menu(LookupView)
     from .survey_answers import register as register_survey_answers  # answers, phone entry, import, /survey
 
     register_survey_answers(appbuilder)

@@ -19,9 +19,11 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from backoffice.collation import with_pinyin_order
 from backoffice.extensions import db
 from backoffice.models.choices import Choice
 from backoffice.models.uniqueness import item_values, unique_errors  # noqa: F401  (moved there, issue #10)
+from backoffice.views.amount_fields import amount_field, use_amount_parser
 from backoffice.views.api_fields import ScopedSchemaConverter
 from backoffice.views.cards import card_list_widget
 from backoffice.views.export import ApiExportMixin, ExportMixin
@@ -29,6 +31,7 @@ from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
 from backoffice.views import input_checks
 from backoffice.views.labels import LABELS
+from backoffice.views.lookup import lookup_fields
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
 from backoffice.services import CommandError
 from backoffice.views.versioning import check_form_version, check_put_version, version_field
@@ -135,6 +138,8 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
             self.base_filters = list(self.base_filters or []) + [["id", ScopeFilter, None]]
         self.formatters_columns = {**formatters_for(model), **(self.formatters_columns or {})}
         self._add_choice_fields(model)
+        self._add_lookup_fields(model)  # client / staff pickers search as you type (views/lookup.py)
+        self.datamodel = with_pinyin_order(self.datamodel)  # client names by pinyin (backoffice/collation.py)
         rel = _scoped_query_rel_fields(model)
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
@@ -176,13 +181,20 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self.edit_form_extra_fields = edit
         self.search_form_extra_fields = search
 
+    def _add_lookup_fields(self, model):
+        fields = lookup_fields(model, self.label_columns or {}, type(self).__name__)
+        self.add_form_extra_fields = {**fields, **(self.add_form_extra_fields or {})}
+        self.edit_form_extra_fields = {**fields, **(self.edit_form_extra_fields or {})}
+
     # -- business rules on forms --------------------------------------------------------------
     def _with_business_rules(self, form_class):
         view = self
         model = self.datamodel.obj
 
         relaxed = {
-            name: _relaxed(value) for name, value in vars(form_class).items() if isinstance(value, UnboundField)
+            # amounts read by the one parser (views/amount_fields.py, issue #11)
+            name: amount_field(_relaxed(value), model, name)
+            for name, value in vars(form_class).items() if isinstance(value, UnboundField)
         }
 
         class BusinessRulesForm(form_class):
@@ -273,6 +285,7 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         model = self.datamodel.obj
         if model in SCOPED:
             self.base_filters = list(self.base_filters or []) + [["id", ScopeFilter, None]]
+        self.datamodel = with_pinyin_order(self.datamodel)  # client names by pinyin (backoffice/collation.py)
         rel = _scoped_query_rel_fields(model)
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
@@ -341,6 +354,7 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
         # with the stored row) fails on any record with an empty optional choice: allow it.
         table = sa.inspect(self.datamodel.obj).local_table
         for schema in (self.add_model_schema, self.edit_model_schema):
+            use_amount_parser(schema, self.datamodel.obj)  # "600,000" as on forms (issue #11)
             for name, field in (getattr(schema, "fields", None) or {}).items():
                 column = table.columns.get(name)
                 if column is not None and column.nullable:

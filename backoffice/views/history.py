@@ -7,7 +7,9 @@ scope before this tab is built.
 from flask_babel import gettext as _
 
 from backoffice.audit import display_value, history_of
-from backoffice.models.audit import ACTION_LABELS
+from backoffice.models.audit import ACTION_LABELS, HIDDEN_FIELDS
+from backoffice.formatting import person
+from backoffice.models.audit import field_text, snapshot_values
 from backoffice.views.formatting import date_time
 from backoffice.views.labels import LABELS
 
@@ -19,18 +21,17 @@ def history_entries(table_name, record_id, labels=None):
     labels = {**LABELS, **(labels or {})}
     out = []
     for entry in history_of(table_name, record_id)[:HISTORY_LIMIT]:
+        if entry.field in HIDDEN_FIELDS:
+            continue
         values = []
         if entry.action in ("create", "delete") and entry.details:
-            for field, raw in (entry.details.get("values") or {}).items():
-                if raw is None or raw == "":
-                    continue
-                text = raw if isinstance(raw, str) else str(raw)
-                values.append((str(labels.get(field, field)), display_value(table_name, field, text)))
+            # FK ids as the records' names, labels for every field (issue #11)
+            values = snapshot_values(table_name, entry.details.get("values"), labels)
         out.append({
             "at": date_time(entry.at),
-            "user": str(entry.user) if entry.user else _("(unknown)"),
+            "user": person(entry.user) if entry.user else _("(unknown)"),
             "action": str(ACTION_LABELS.get(entry.action, entry.action)),
-            "field": str(labels.get(entry.field, entry.field)) if entry.field else "",
+            "field": field_text(table_name, entry.field, labels),
             "old": display_value(table_name, entry.field, entry.old_value),
             "new": display_value(table_name, entry.field, entry.new_value),
             "values": values,

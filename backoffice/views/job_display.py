@@ -6,11 +6,15 @@ page, the show page and the JSON polled by ``static/js/job_progress.js`` always 
 """
 import datetime as dt
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from backoffice.clock import business_tz, utc_now
+from backoffice.extensions import db
+from backoffice.formatting import period, person
 from backoffice.jobs.registry import load_all
+from backoffice.models import SurveyCampaign, TierScheme
 from backoffice.models.choices import JobState
 
 # Bootstrap 3 label / progress-bar colour per state.
@@ -48,9 +52,38 @@ SUMMARY_LABELS = {
     "sample": _l("For example"),
     "counted": _l("Counted"),
     "skipped": _l("Skipped"),
+    "service_level_run": _l("Service level recalculation launched"),
+    "campaign": _l("Survey campaign"),
+    "campaigns": _l("Survey campaigns"),
+    "seed": _l("Random seed"),
+    "sampled": _l("Clients sampled"),
+    "inserted": _l("Invitations created"),
+    "strata": _l("Strata"),
+    "run": _l("Run"),
 }
 
-PARAM_ORDER = ("scheme", "period")
+# Parameters a person sets or needs to know, in this order, as "label: value" (issue #11:
+# "参数 campaign=1" -> "调查活动：<name>"). Other keys are technical (batch size, test hooks,
+# the upload's id, the locale the messages are written in) and are left off the screen.
+PARAM_LABELS = {
+    "scheme": _l("Tier scheme"),
+    "period": _l("Period"),
+    "campaign": _l("Survey campaign"),
+    "filename": _l("File"),
+    "mode": _l("Mode"),
+    "method": _l("Method"),
+    "n": _l("Items to count"),  # the worker self-test
+}
+PARAM_ORDER = tuple(PARAM_LABELS)
+METHOD_LABELS = {
+    "sql": _l("in the database (SQL)"),
+    "python": _l("in the application (Python)"),
+}
+IMPORT_MODE_LABELS = {  # backoffice/imports/base.py MODES, as the import page words them
+    "all_or_nothing": _l("All or nothing: write nothing if any row is rejected"),
+    "valid_rows": _l("Write the valid rows, skip the rejected ones"),
+    "dry_run": _l("Check only (write nothing)"),
+}
 
 
 def state_code(run):
@@ -63,14 +96,42 @@ def kind_label(kind):
     return str(spec.label) if spec is not None else kind
 
 
+def scheme_name(code):
+    name = db.session.execute(sa.select(TierScheme.name).where(TierScheme.code == str(code))).scalar()
+    return name or str(code)
+
+
+def campaign_name(pk):
+    try:
+        campaign = db.session.get(SurveyCampaign, int(pk))
+    except (TypeError, ValueError):
+        return str(pk)
+    return str(campaign) if campaign is not None else _("#%(id)s (deleted)", id=pk)
+
+
+def param_value(key, value):
+    """One parameter's value as a person reads it (names for codes and ids)."""
+    if key == "scheme":
+        return scheme_name(value)
+    if key == "period":
+        return period(value)
+    if key == "campaign":
+        return campaign_name(value)
+    if key == "method":
+        return str(METHOD_LABELS.get(value, value))
+    if key == "mode":
+        return str(IMPORT_MODE_LABELS.get(value, value))
+    return value_text(value)
+
+
 def params_text(params):
-    """``{"scheme": "SCALE", "period": "2026Q3"}`` -> ``SCALE 2026Q3``; other keys as ``key=value``."""
+    """``{"scheme": "KEY", "period": "2026"}`` -> ``等级方案：大客户；期间：2026年``."""
     params = dict(params or {})
-    words = [str(params.pop(k)) for k in PARAM_ORDER if params.get(k) not in (None, "")]
-    for k in PARAM_ORDER:
-        params.pop(k, None)
-    words += [f"{k}={v}" for k, v in sorted(params.items())]
-    return " ".join(words)
+    parts = [
+        _("%(label)s: %(value)s", label=PARAM_LABELS[k], value=param_value(k, params[k]))
+        for k in PARAM_ORDER if params.get(k) not in (None, "")
+    ]
+    return _("; ").join(parts)
 
 
 def local_time(value):
@@ -104,20 +165,31 @@ def percent(run):
     return max(0, min(100, int(done * 100 // total)))
 
 
-def value_text(value):
-    """A summary value as words: nested mappings as "label: value; ...", lists joined."""
+def value_text(value, key=None):
+    """A summary value as words: nested mappings as "label: value; ...", lists joined, codes
+    and ids as names (scheme, period, method, campaign, the follow-up run)."""
+    if key in ("scheme", "period", "method", "campaign") and isinstance(value, (str, int)) and not isinstance(value, bool):
+        return param_value(key, value)
+    if key == "campaigns" and isinstance(value, (list, tuple)):
+        return ", ".join(campaign_name(v) for v in value)
+    if key in ("service_level_run", "run") and isinstance(value, int) and not isinstance(value, bool):
+        return _("run #%(id)s", id=value)
     if isinstance(value, dict):
-        return "; ".join(f"{SUMMARY_LABELS.get(k, k)}: {value_text(v)}" for k, v in value.items())
+        return "; ".join(f"{SUMMARY_LABELS.get(k, k)}: {value_text(v, k)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return ", ".join(value_text(v) for v in value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
     return "" if value is None else str(value)
 
 
 def summary_rows(summary):
     """The run's result summary as (label, text) rows, in the order the job reported them."""
-    return [(str(SUMMARY_LABELS.get(key, key)), value_text(value)) for key, value in (summary or {}).items()]
+    return [(str(SUMMARY_LABELS.get(key, key)), value_text(value, key)) for key, value in (summary or {}).items()]
 
 
 def run_display(run):
@@ -137,7 +209,7 @@ def run_display(run):
         "done": run.progress_done or 0,
         "total": run.progress_total or 0,
         "percent": percent(run),
-        "launched_by": str(run.launched_by) if run.launched_by is not None else "",
+        "launched_by": person(run.launched_by),
         "queued_at": local_time(run.queued_at),
         "started_at": local_time(run.started_at),
         "ended_at": local_time(run.ended_at),

@@ -244,14 +244,14 @@ class ChangeLogView(ScopedModelView):
     datamodel = SQLAInterface(ChangeLog)
     list_columns = ["at", "user", "action_label", "record_type", "record_id", "field_label", "old_text", "new_text", "summary"]
     mobile_columns = ["at", "user", "record_type", "summary"]  # a phone card (views/cards.py)
-    show_columns = list_columns + ["details"]
+    show_columns = list_columns + ["details_text"]  # the snapshot in words (issue #11)
     search_columns = ["at", "user", "action", "table_name", "record_id", "field"]
     base_permissions = ["can_list", "can_show", "can_export"]
     base_order = ("at", "desc")
     label_columns = {
         **LABELS, "action_label": LABELS["action"], "record_type": LABELS["table_name"],
         "field_label": LABELS["field"], "old_text": LABELS["old_value"], "new_text": LABELS["new_value"],
-        "details": _l("Details"),
+        "details": _l("Details"), "details_text": _l("Details"),
     }
 
 

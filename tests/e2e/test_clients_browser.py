@@ -54,8 +54,21 @@ def listed_codes(page):
 def select2_pick(page, select, value):
     """Choose ``value`` in a select2-enhanced <select> through the select2 UI (as a user would)."""
     value = str(value)
-    label = select.locator(f"option[value='{value}']").inner_text().strip()
     container = select.locator("xpath=following-sibling::span[contains(@class, 'select2-container')][1]")
+    if "ajax-lookup" in (select.get_attribute("class") or ""):
+        # a search-as-you-type picker (views/lookup.py): its options arrive from /lookup/...;
+        # the record's text is what that endpoint answers for its id
+        answer = page.evaluate("url => fetch(url, {credentials: 'same-origin'}).then(r => r.json())",
+                               select.get_attribute("data-lookup-url") + "?q=")
+        label = next(row["text"] for row in answer["results"] if str(row["id"]) == value)
+        container.locator(".select2-selection").click()
+        page.locator(".select2-container--open .select2-search__field").fill(label)
+        option = page.locator(".select2-container--open .select2-results__option").filter(
+            has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+        option.first.click()
+        assert select.input_value() == value, f"select2 did not pick {label!r}"
+        return
+    label = select.locator(f"option[value='{value}']").inner_text().strip()
     container.locator(".select2-selection").click()
     option = page.locator(".select2-container--open .select2-results__option").filter(
         has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")

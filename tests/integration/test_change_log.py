@@ -105,7 +105,7 @@ def test_job_write_after_commit_logs_the_old_value_read_back_from_the_database(a
 
 def test_delete_is_logged_with_the_values_it_had(app, login, world):
     b = login("t_head1")
-    r = b.api("post", "/api/v1/contact/", json={"client": world["clients"]["W003"], "name": "临时联系人", "phone": "139"})
+    r = b.api("post", "/api/v1/contact/", json={"client": world["clients"]["W003"], "name": "临时联系人", "phone": "13912345678"})
     assert r.status_code == 201, r.json
     pk = r.json["id"]
     assert b.api("delete", f"/api/v1/contact/{pk}").status_code == 200

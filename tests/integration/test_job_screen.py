@@ -27,6 +27,12 @@ def user_id(app, username):
         return app.appbuilder.sm.find_user(username=username).id
 
 
+def scale_params(period):
+    """The parameters of a business-scale run as the screen words them (issue #11)."""
+    year, quarter = period.split("Q")
+    return f"分级方案：经营规模 1/2/3；期间：{year}年第{quarter}季度"
+
+
 def last_complete_quarter():
     from backoffice.rules.periods import previous_quarter
 
@@ -146,14 +152,15 @@ def test_list_shows_progress_bar_state_and_readable_parameters(app, login, new_r
     assert 'aria-valuenow="25"' in cells and "width: 25%" in cells and ">25%<" in cells
     assert "progress-bar-striped active" in cells  # it moves while the job works
     assert re.search(r'job-done">3<.*job-total">12<', cells, re.S)
-    assert "SCALE 2026Q3" in cells and "{" not in text_of(cells)  # parameters read as words
+    assert scale_params("2026Q3") in cells and "{" not in text_of(cells)  # parameters read as words
+    assert "SCALE" not in text_of(cells)  # the scheme's name, not its code
     assert "label-primary" in cells and ">运行中<" in cells
     # 01:00:05 UTC is 09:00:05 in the company's time zone (Asia/Shanghai)
     assert "2026-11-02 09:00:05" in cells
 
     done = re.search(rf'data-run-id="{finished}" data-run-state="finished">(.*?)</tr>', page, re.S).group(1)
     assert "已完成" in done and "progress-bar-success" in done and 'aria-valuenow="100"' in done
-    assert "n=10" in done and "2:05" in done  # duration: 2 minutes 5 seconds
+    assert "计数项数：10" in done and "2:05" in done  # duration: 2 minutes 5 seconds
     assert "progress-bar-striped" not in done
     # the page polls the progress endpoint with the app's own script (no CDN)
     assert 'data-progress-url="/api/v1/job_run/progress"' in page
@@ -186,7 +193,7 @@ def test_show_page_reads_summary_as_a_table_and_error_as_text(app, login, new_ru
     assert [value for _label, value in rows] == ["3", "2", "ok"]
     assert rows[2][0] == "note"  # a key without a label is shown as it is
     assert '{"clients"' not in page and "&#34;clients&#34;" not in page  # no raw JSON
-    assert "已完成" in page and "SCALE 2026Q3" in page
+    assert "已完成" in page and scale_params("2026Q3") in page
 
     failed = make_run(app, state=JobState.failed, error="RuntimeError: selftest asked to fail_at 3",
                       started_at=dt.datetime(2026, 11, 2, 1, 0, 0), ended_at=dt.datetime(2026, 11, 2, 1, 0, 1))
@@ -282,7 +289,7 @@ def test_launch_runs_the_recalculation_in_process(app, login, new_runs, synchron
     page = r.get_data(as_text=True)
     assert zh(app, "Run #%(id)s (%(job)s %(params)s) is queued; without a job queue it runs inside this "
                    "application.", id=pk, job=_kind_label(app, "recalc.scale"),
-              params=f"SCALE {last_complete_quarter()}") in page
+              params=scale_params(last_complete_quarter())) in page
     assert re.search(rf'data-run-id="{pk}" data-run-state="finished"', page)
 
 
@@ -311,7 +318,7 @@ def test_launch_with_redis_unreachable_records_the_run_as_queued_and_says_so(app
     assert "alert-warning" in page
     assert zh(app, "Run #%(id)s (%(job)s %(params)s) is recorded as queued, but the job queue (Redis) cannot be "
                    "reached: it will start when the queue is back.", id=pk, job=_kind_label(app, "recalc.scale"),
-              params=f"SCALE {last_complete_quarter()}") in page
+              params=scale_params(last_complete_quarter())) in page
 
 
 # -- cancel ---------------------------------------------------------------------------------------
@@ -366,7 +373,7 @@ def test_progress_json_is_scoped(app, login, new_runs):
     assert set(runs) == {running}  # t_head2's own run is not t_head1's to see
     run = runs[running]
     assert (run["state"], run["state_label"], run["done"], run["total"], run["percent"]) == ("running", "运行中", 5, 20, 25)
-    assert run["active"] is True and run["params"] == "SCALE 2026Q2" and run["started_at"] == "2026-11-02 09:00:00"
+    assert run["active"] is True and run["params"] == scale_params("2026Q2") and run["started_at"] == "2026-11-02 09:00:00"
     assert {r["id"] for r in login("t_head2").api("get", f"/api/v1/job_run/progress?ids={running},{private}").json["runs"]} == {running, private}
     assert b.get("/api/v1/job_run/progress").json == {"runs": []}
 
@@ -404,7 +411,7 @@ def test_api_launch_returns_201_with_the_run_and_422_with_a_field_error(app, log
     r = b.api("post", "/api/v1/job_run/launch", json={"scheme": "SCALE", "period": period})
     assert r.status_code == 201, r.json
     [pk] = new_runs()
-    assert r.json["id"] == pk and r.json["result"]["state"] == "queued" and r.json["result"]["params"] == f"SCALE {period}"
+    assert r.json["id"] == pk and r.json["result"]["state"] == "queued" and r.json["result"]["params"] == scale_params(period)
     assert get_run(app, pk)["launched_by_id"] == user_id(app, "t_head1")
 
     r = b.api("post", "/api/v1/job_run/launch", json={"scheme": "SCALE", "period": period})
