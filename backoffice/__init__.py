@@ -36,6 +36,9 @@ def create_app(config=None):
 
         register(appbuilder)
         web_security.init_app(app, appbuilder)  # headers, sign-in throttling, sign-out, JWT 401
+        from backoffice.views import screen_language
+
+        screen_language.install(app, appbuilder)  # brand, names, scripts' locale, 403/404 (issue #11)
 
     from backoffice.cli import backoffice_cli
 
