@@ -54,6 +54,26 @@ def _roles_text(roles):
     return "、".join(role_label(r.name) for r in roles or [])
 
 
+def _rebuild_forms(view):
+    """FAB built the view's forms with the labels it had at init (baked into the fields)."""
+    from flask_appbuilder.forms import GeneralModelConverter
+
+    if getattr(view, "search_form", None) is None or not hasattr(view, "datamodel"):
+        return
+    conv = GeneralModelConverter(view.datamodel)
+    view.search_form = conv.create_form(
+        view.label_columns, view.search_columns, extra_fields=view.search_form_extra_fields,
+        filter_rel_fields=view.search_form_query_rel_fields)
+    if "label_columns" not in type(view).__dict__:  # FAB's group view: every label prettified
+        for kind in ("add", "edit"):
+            columns = getattr(view, f"{kind}_columns", None)
+            if columns and f"{kind}_form" not in type(view).__dict__:
+                setattr(view, f"{kind}_form", conv.create_form(
+                    view.label_columns, columns,
+                    extra_fields=getattr(view, f"{kind}_form_extra_fields", None),
+                    filter_rel_fields=getattr(view, f"{kind}_form_query_rel_fields", None)))
+
+
 def install(appbuilder):
     """Family name first and translated role names wherever FAB prints a user or a role."""
     from flask_appbuilder.security.sqla.models import Role, User
@@ -69,7 +89,11 @@ def install(appbuilder):
     sm = appbuilder.sm
     for view in appbuilder.baseviews:
         if type(view).__module__.startswith("flask_appbuilder.security") and hasattr(view, "label_columns"):
-            view.label_columns = {**SECURITY_LABELS, **(view.label_columns or {})}
+            # FAB has filled every column it shows by now, untranslatable ones as plain prettified str
+            current = view.label_columns or {}
+            view.label_columns = {**current, **{k: v for k, v in SECURITY_LABELS.items()
+                                                if type(current.get(k, "")) is str}}
+            _rebuild_forms(view)
         if not hasattr(view, "formatters_columns"):
             continue
         model = getattr(getattr(view, "datamodel", None), "obj", None)

@@ -38,15 +38,15 @@ def crawl(app, username, locale, data_words, simplified):
     assert b.get(f"/lang/{locale}").status_code == 302
     # the index, then the refusals a person meets: an unknown record, a screen the role may not open
     seen, queue, found, errors = set(), ["/", "/clientview/show/999999", "/no-such-page", "/users/list/"], [], []
-    first = True
+    first, menu = True, set()
     while queue:
         url = queue.pop(0)
         if url in seen:
             continue
         seen.add(url)
         r = b.get(url)
-        if r.status_code >= 500:
-            errors.append((url, r.status_code))
+        if r.status_code >= 500 or (url in menu and r.status_code in (401, 403, 404)):
+            errors.append((url, r.status_code))  # a 5xx, or a menu entry the user may not open
             continue
         if r.status_code in (301, 302, 303) or "text/html" not in r.content_type:
             continue
@@ -54,7 +54,8 @@ def crawl(app, username, locale, data_words, simplified):
         for kind, text in offences(page.texts, locale, data_words, simplified) + cell_offences(page.cells, locale, data_words):
             found.append((url, kind, text))
         if first:
-            queue += menu_targets(page.menu_links)
+            menu = set(menu_targets(page.menu_links))
+            queue += sorted(menu)
             first = False
         if LIST_LINK.match(url.split("?")[0]):
             queue += first_row_links(page.links)
