@@ -94,6 +94,9 @@ def install(appbuilder):
             view.label_columns = {**current, **{k: v for k, v in SECURITY_LABELS.items()
                                                 if type(current.get(k, "")) is str}}
             _rebuild_forms(view)
+        for chart in getattr(view, "definitions", None) or []:  # the user statistics charts
+            if type(chart.get("label")) is str:
+                chart["label"] = SECURITY_LABELS.get(chart.get("series", [""])[0], chart["label"])
         if not hasattr(view, "formatters_columns"):
             continue
         model = getattr(getattr(view, "datamodel", None), "obj", None)

@@ -8,7 +8,8 @@
   ``templates/appbuilder/navbar.html`` loads it.
 - 403 and 404: a page inside the application's layout, in the user's language, with a way back
   (Werkzeug's default pages are English and leave the application).
-- Names family first and role names translated (``backoffice/security/names.py``).
+- Names family first and role names translated (``backoffice/security/names.py``); seeded
+  reference data in the user's language (``backoffice/seed_names.py``).
 """
 from flask import current_app, g, has_request_context, render_template, request
 from flask_babel import get_locale, gettext as _
@@ -16,6 +17,7 @@ from flask_login import current_user
 from markupsafe import escape
 from werkzeug.exceptions import Forbidden, NotFound
 
+from backoffice import seed_names
 from backoffice.security import names
 
 DEFAULT_APP_NAME = "客户服务后台"
@@ -58,6 +60,7 @@ def install(app, appbuilder):
     if app.config.get("APP_NAME") == DEFAULT_APP_NAME:
         app.config["APP_NAME"] = LocalisedName(DEFAULT_APP_NAME)
     names.install(appbuilder)
+    seed_names.install(appbuilder)
     app.jinja_env.globals["client_locale_script"] = client_locale_script
 
     def screen(error, status, message):
