@@ -43,6 +43,16 @@ def unique_keys(model):
     return groups
 
 
+def _label(key):
+    """A column's label; a foreign key ("scheme_id") is named by its relation ("scheme"), issue #11
+    ("已存在相同Scheme Id、排名的记录")."""
+    if key in LABELS:
+        return LABELS[key]
+    if key.endswith("_id") and key[:-3] in LABELS:
+        return LABELS[key[:-3]]
+    return key
+
+
 def unique_errors(model, values, item=None, skip=()):
     """Every unique column or unique constraint the values would break, as a field error.
 
@@ -64,10 +74,10 @@ def unique_errors(model, values, item=None, skip=()):
             q = q.where(table.primary_key.columns.values()[0] != pk)
         if db.session.execute(q).scalar():
             field = pairs[-1][0]
-            names = "、".join(str(LABELS.get(k, k)) for k, _v in pairs) if len(pairs) > 1 else None
+            names = "、".join(str(_label(k)) for k, _v in pairs) if len(pairs) > 1 else None
             if names:
                 errors[field] = _("A record with the same %(fields)s already exists.", fields=names)
             else:
                 errors[field] = _("%(field)s %(value)s is already in use.",
-                                  field=LABELS.get(field, field), value=values[field])
+                                  field=_label(field), value=values[field])
     return errors

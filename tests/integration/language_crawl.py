@@ -36,6 +36,8 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.'-]*")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 INTERNAL = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\bId\b|\bNone\b|\bTrue\b|\bFalse\b|\bnull\b")
 SKIP_TEXT_IN = {"td", "option", "textarea", "script", "style", "pre", "code"}
+# ... except the screen's words a cell holds: a form's labels and hints, buttons.
+UI_IN_CELL = {"label", "button", "legend", "h1", "h2", "h3", "h4", "h5", "help-block"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 CHECKED_ATTRS = ("title", "placeholder", "alt", "aria-label", "data-original-title")
 
@@ -64,6 +66,7 @@ class ScreenText(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stack = []
+        self.kinds = []
         self.texts = []
         self.cells = []
         self.links = []
@@ -74,6 +77,7 @@ class ScreenText(HTMLParser):
         attrs = dict(attrs)
         if tag not in VOID:
             self.stack.append(tag)
+            self.kinds.append({tag, *(attrs.get("class") or "").split()})
         if tag == "div" and "navbar" in (attrs.get("class") or "").split() and self._nav_depth is None:
             self._nav_depth = len(self.stack)
         for name in CHECKED_ATTRS:
@@ -89,6 +93,7 @@ class ScreenText(HTMLParser):
             return
         while self.stack:
             top = self.stack.pop()
+            self.kinds.pop()
             if self._nav_depth is not None and len(self.stack) < self._nav_depth:
                 self._nav_depth = None
             if top == tag:
@@ -97,7 +102,8 @@ class ScreenText(HTMLParser):
     def handle_data(self, data):
         if not data.strip():
             return
-        if any(t in SKIP_TEXT_IN for t in self.stack):
+        ui_in_cell = any(k & UI_IN_CELL for k in self.kinds) and not {"option", "textarea", "script", "style"} & set(self.stack)
+        if any(t in SKIP_TEXT_IN for t in self.stack) and not ui_in_cell:
             if "td" in self.stack and not any(t in ("script", "style") for t in self.stack):
                 self.cells.append(data.strip())
             return
