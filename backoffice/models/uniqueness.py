@@ -25,14 +25,17 @@ def item_values(item):
 def _column_value(model, column, values):
     """The value ``values`` gives for a table column, following a to-one relation for FKs."""
     mapper = sa.inspect(model)
+    key = None
     for attr in mapper.column_attrs:
         if attr.columns[0] is column and attr.key in values:
-            return attr.key, values[attr.key]
+            if values[attr.key] is not None:
+                return attr.key, values[attr.key]
+            key = attr.key  # an FK the API has not filled yet: its relation may hold the row
     for rel in mapper.relationships:
         if not rel.uselist and column in rel.local_columns and rel.key in values:
             target = values[rel.key]
             return rel.key, (sa.inspect(target).identity[0] if target is not None and sa.inspect(target).identity else None)
-    return None, None
+    return key, None
 
 
 def unique_keys(model):

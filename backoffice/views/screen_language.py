@@ -11,7 +11,7 @@
 - Names family first and role names translated (``backoffice/security/names.py``); seeded
   reference data in the user's language (``backoffice/seed_names.py``).
 """
-from flask import current_app, g, has_request_context, render_template, request
+from flask import current_app, g, has_request_context, jsonify, render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from markupsafe import escape
@@ -39,9 +39,17 @@ class LocalisedName(str):
 
 
 def client_locale_script():
-    """The static path of the date picker / select2 locale file of the session's language, or None."""
-    locale = str(get_locale() or "")
-    name = CLIENT_LOCALES.get(locale) or CLIENT_LOCALES.get(locale.split("_")[0])
+    """The static path of the date picker / select2 locale file of the session's language, or None.
+
+    Babel reads the LANGUAGES code zh_HK as zh_Hant_HK: Traditional is told by script or territory."""
+    locale = get_locale()
+    if locale is None:
+        return None
+    if locale.language == "zh":
+        traditional = locale.script == "Hant" or locale.territory in ("HK", "TW", "MO")
+        name = CLIENT_LOCALES["zh_HK" if traditional else "zh"]
+    else:
+        name = CLIENT_LOCALES.get(locale.language)
     return f"js/locale/{name}.js" if name else None
 
 
@@ -64,9 +72,12 @@ def install(app, appbuilder):
     app.jinja_env.globals["client_locale_script"] = client_locale_script
 
     def screen(error, status, message):
-        # the API answers JSON and the public survey page has a layout of its own
-        if request.path.startswith("/api/") or request.blueprint == "survey_public":
+        if request.blueprint == "survey_public":  # the public survey page has a layout of its own
             return error
+        if request.path.startswith("/api/"):  # the API answers JSON, as FAB's own refusals do
+            response = jsonify(message=message)
+            response.status_code = status
+            return response
         return _refusal(status, message)
 
     @app.errorhandler(Forbidden)
