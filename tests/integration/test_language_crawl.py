@@ -69,7 +69,8 @@ def test_every_screen_speaks_the_users_language(app):
     simplified = simplified_only_chars()
     assert len(simplified) > 50, "the Simplified-only set should be learnt from the catalogues"
     figures, all_found, all_errors = [], [], []
-    for username, role, _dept, _pos in USERS:
+    one_per_role = {role: username for username, role, _d, _p in reversed(USERS)}  # the first of each
+    for role, username in one_per_role.items():
         for locale in LOCALES:
             pages, found, errors = crawl(app, username, locale, data_words, simplified)
             figures.append((role, username, locale, pages, len(found)))
