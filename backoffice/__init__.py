@@ -36,6 +36,10 @@ def create_app(config=None):
 
         register(appbuilder)
         web_security.init_app(app, appbuilder)  # headers, sign-in throttling, sign-out, JWT 401
+        from backoffice.views import screen_language
+
+        screen_language.install(app, appbuilder)  # brand, names, scripts' locale, 403/404 (issue #11)
+    # after screen_language: 400/404/405/422 keep the message of the abort that raised them
     from backoffice.views.errors import register as register_error_answers  # issue #9: no 5xx on bad input
 
     register_error_answers(app)

@@ -112,6 +112,11 @@ LABELS = {
     "objection_at": _l("Objection raised at"),
     "comments": _l("Comments"),
     "item": _l("Item"),
+    "sheet": _l("Sheet"),  # appraisal score -> its sheet (the Scores tab, issue #11)
+    "campaign": _l("Campaign"),  # the survey records (unique-key messages name them, issue #11)
+    "questionnaire": _l("Questionnaire"),
+    "invitation": _l("Invitation"),
+    "question": _l("Question"),
     "created_by": _l("Created by"),
     "created_on": _l("Created on"),
     "changed_by": _l("Changed by"),

@@ -12,7 +12,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_now
@@ -128,6 +128,35 @@ class SurveyQuestion(Validated, Model):
         return errors
 
 
+# The period rules (rules/periods.py, rules/sampling.py) speak English and import no Flask: their
+# messages in the user's language (issue #11: the period hint on the campaign form was English).
+PERIOD_MESSAGES = {
+    "The year must be between %(low)s and %(high)s.": _l("The year must be between %(low)s and %(high)s."),
+    "The quarter must be 1, 2, 3 or 4.": _l("The quarter must be 1, 2, 3 or 4."),
+    "The period must be text such as 2026Q3 or 2026.": _l("The period must be text such as 2026Q3 or 2026."),
+    "A quarter must be written like 2026Q3 (four-digit year, Q, 1 to 4).":
+        _l("A quarter must be written like 2026Q3 (four-digit year, Q, 1 to 4)."),
+    "A year must be written with four digits, like 2026.": _l("A year must be written with four digits, like 2026."),
+    "A period must be written like 2026Q3 (a quarter) or 2026 (a year).":
+        _l("A period must be written like 2026Q3 (a quarter) or 2026 (a year)."),
+    "The top purchasers campaign covers a calendar year, e.g. 2026.":
+        _l("The top purchasers campaign covers a calendar year, e.g. 2026."),
+    "A semiannual campaign covers a half year, e.g. 2026H1 or 2026H2.":
+        _l("A semiannual campaign covers a half year, e.g. 2026H1 or 2026H2."),
+    "Write the period as a year (2026) or a half year (2026H1, 2026H2).":
+        _l("Write the period as a year (2026) or a half year (2026H1, 2026H2)."),
+}
+
+
+def period_message(exc):
+    template = getattr(exc, "template", str(exc))
+    message = PERIOD_MESSAGES.get(template)
+    if message is None:
+        return str(exc)
+    params = getattr(exc, "params", None) or {}
+    return str(message) % params if params else str(message)
+
+
 class SurveyCampaign(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "survey_campaign"
     __table_args__ = (
@@ -175,7 +204,7 @@ class SurveyCampaign(Validated, Versioned, AuditMixin, Model):
             try:
                 parse_campaign_period(kind or None, period)
             except ValueError as exc:
-                errors["period"] = _(str(exc))
+                errors["period"] = period_message(exc)
         ratio = values.get("sample_ratio")
         if ratio is not None and not (0 < ratio <= 1):
             errors["sample_ratio"] = _("The sample ratio must be above 0 and at most 1 (100 %).")

@@ -25,15 +25,17 @@ def item_values(item):
 def _column_value(model, column, values):
     """The value ``values`` gives for a table column, following a to-one relation for FKs."""
     mapper = sa.inspect(model)
+    key = None
     for attr in mapper.column_attrs:
-        # an FK column left None while its relation is set (the API sets the relation): use that
-        if attr.columns[0] is column and values.get(attr.key) is not None:
-            return attr.key, values[attr.key]
+        if attr.columns[0] is column and attr.key in values:
+            if values[attr.key] is not None:
+                return attr.key, values[attr.key]
+            key = attr.key  # an FK the API has not filled yet: its relation may hold the row
     for rel in mapper.relationships:
         if not rel.uselist and column in rel.local_columns and rel.key in values:
             target = values[rel.key]
             return rel.key, (sa.inspect(target).identity[0] if target is not None and sa.inspect(target).identity else None)
-    return None, None
+    return key, None
 
 
 def unique_keys(model):
@@ -44,6 +46,16 @@ def unique_keys(model):
     groups += [list(ix.columns) for ix in table.indexes  # unique indexes without a WHERE clause
                if ix.unique and not any(v.get("where") for v in ix.dialect_options.values())]
     return groups
+
+
+def _label(key):
+    """A column's label; a foreign key ("scheme_id") is named by its relation ("scheme"), issue #11
+    ("已存在相同Scheme Id、排名的记录")."""
+    if key in LABELS:
+        return LABELS[key]
+    if key.endswith("_id") and key[:-3] in LABELS:
+        return LABELS[key[:-3]]
+    return key
 
 
 def unique_errors(model, values, item=None, skip=()):
@@ -67,10 +79,10 @@ def unique_errors(model, values, item=None, skip=()):
             q = q.where(table.primary_key.columns.values()[0] != pk)
         if db.session.execute(q).scalar():
             field = pairs[-1][0]
-            names = "、".join(str(LABELS.get(k, k)) for k, _v in pairs) if len(pairs) > 1 else None
+            names = "、".join(str(_label(k)) for k, _v in pairs) if len(pairs) > 1 else None
             if names:
                 errors[field] = _("A record with the same %(fields)s already exists.", fields=names)
             else:
                 errors[field] = _("%(field)s %(value)s is already in use.",
-                                  field=LABELS.get(field, field), value=values[field])
+                                  field=_label(field), value=values[field])
     return errors

@@ -23,12 +23,18 @@ _YEAR_RE = re.compile(r"([0-9]{4})")
 
 
 class PeriodError(ValueError):
-    """A period label is malformed or out of range."""
+    """A period label is malformed or out of range.
+
+    ``template`` and ``params`` let a screen translate the message (models/surveys.py)."""
+
+    def __init__(self, template, **params):
+        super().__init__(template % params if params else template)
+        self.template, self.params = template, params
 
 
 def _check_year(year):
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError(f"The year must be between {MIN_YEAR} and {MAX_YEAR}.")
+        raise PeriodError("The year must be between %(low)s and %(high)s.", low=MIN_YEAR, high=MAX_YEAR)
 
 
 @dataclass(frozen=True, order=True)

@@ -152,6 +152,13 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self.edit_form = self._with_business_rules(self.edit_form)
         version_field(model, self.edit_form)  # a stale save is refused (views/versioning.py)
 
+    def _init_titles(self):
+        # "List Visit Log" -> the menu label, translated per request (views/titles.py, issue #11)
+        super()._init_titles()
+        from backoffice.views.titles import install_titles
+
+        install_titles(self)
+
     # -- coded values -------------------------------------------------------------------------
     def _add_choice_fields(self, model):
         add = dict(self.add_form_extra_fields or {})

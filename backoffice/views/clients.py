@@ -104,7 +104,7 @@ class ClientView(ScopedModelView):
         (_l("Notes"), {"fields": ["notes"]}),
     ]
     description_columns = {
-        "code": _l("Unique client code (客户编码)."),
+        "code": _l("Unique client code."),
         "market_type": _l("C = urban, X = rural; first letter of the composite code."),
     }
     related_views = [ContactView, PurchaseRecordView, ClientTierView, TicketView, VisitLogView, TierHistoryView]
