@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.rules.working_calendar import validate_terms
 
+from backoffice.extensions import db
+
 from .base import AuditMixin, Model, Validated
 from .choices import Choice, ComplaintClass, Severity, TicketType, choice_column_type
 
@@ -49,9 +51,28 @@ class SlaPolicy(Validated, AuditMixin, Model):
             if unit in (None, ""):
                 errors[f"{prefix}_unit"] = _("Choose the unit of the deadline.")
                 continue
-            problem = validate_terms(str(unit), amount if amount is not None else 1 if unit == "same_day" else None)
+            problem = validate_terms(str(unit), amount)
             if problem == "unit":
                 errors[f"{prefix}_unit"] = _("Choose the unit of the deadline.")
             elif problem == "amount":
                 errors[f"{prefix}_amount"] = _("A deadline must be a whole number of at least 1.")
+        if not errors and values.get("active", True):
+            same = sa.select(cls.id).where(
+                cls.active.is_(True),
+                cls.ticket_type == _code(values.get("ticket_type")),
+                cls.complaint_class.is_(None) if not _code(values.get("complaint_class"))
+                else cls.complaint_class == _code(values.get("complaint_class")),
+                cls.severity.is_(None) if not _code(values.get("severity"))
+                else cls.severity == _code(values.get("severity")),
+            )
+            if item is not None and item.id is not None:
+                same = same.where(cls.id != item.id)
+            other = db.session.execute(same).scalar()
+            if other is not None and _code(values.get("ticket_type")):
+                errors["ticket_type"] = _("Another active policy already covers this type, class and severity.")
         return errors
+
+
+def _code(value):
+    value = getattr(value, "value", value)
+    return value or None

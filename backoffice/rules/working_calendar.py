@@ -176,12 +176,37 @@ def match_policy(policies: Sequence[PolicyTerms], ticket_type, complaint_class, 
 
 
 def validate_terms(unit: str, amount) -> Optional[str]:
-    """Why a deadline term is unusable (an English message the caller translates), or None.
-    "The same day" needs no amount; working days and hours need a whole number of at least 1."""
+    """What is wrong with a deadline term ("unit" or "amount"), or None. Every amount is a whole
+    number of at least 1 (a zero or negative duration is refused; "the same day" stores 1)."""
     if unit not in UNITS:
         return "unit"
-    if unit == "same_day":
-        return None
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
         return "amount"
     return None
+
+
+@dataclass(frozen=True)
+class TicketDeadlines:
+    """The two deadlines of a ticket under its policy (SPEC §4)."""
+
+    policy: PolicyTerms
+    first_response: SlaDeadline
+    resolution: SlaDeadline
+
+    @property
+    def confirmed(self) -> bool:
+        return self.first_response.confirmed and self.resolution.confirmed
+
+
+def ticket_deadlines(policies, calendar, ticket_type, complaint_class, severity, registered_at):
+    """The policy a ticket falls under and both its deadlines, or None when no policy covers it.
+    The one rule every path uses: registration, a change of type, the demo company, and the bulk
+    SQL stamping (proven equal by tests/integration/test_sla.py)."""
+    policy = match_policy(policies, ticket_type, complaint_class, severity)
+    if policy is None:
+        return None
+    return TicketDeadlines(
+        policy=policy,
+        first_response=deadline(registered_at, policy.first_response_unit, policy.first_response_amount, calendar),
+        resolution=deadline(registered_at, policy.resolution_unit, policy.resolution_amount, calendar),
+    )
