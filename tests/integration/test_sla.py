@@ -175,8 +175,8 @@ def test_a_registration_time_in_the_future_is_refused(app, login):
         before = db.session.scalar(sa.select(sa.func.count(m.Ticket.id)))
     data = {"client": app.world["clients"]["W001"], "type": "inquiry", "channel": "phone", "subject": "未来的电话",
             "severity": "normal", "registered_at": f"{future:%Y-%m-%d %H:%M:%S}"}
-    r = b.post("/ticketview/add", data=data)
-    assert "不能晚于现在" in htmllib.unescape(r.get_data(as_text=True))
+    r = b.post("/ticketview/add", data=data, follow_redirects=True)
+    assert "不能晚于现在" in htmllib.unescape(r.get_data(as_text=True)), r.get_data(as_text=True)[-3000:]
     r = b.api("post", "/api/v1/ticket/", json={k: v for k, v in data.items() if k != "severity"})
     assert r.status_code == 422 and "registered_at" in r.json["message"], r.json
     with app.app_context():
@@ -197,7 +197,7 @@ def test_changing_the_type_recomputes_and_records(app, login):
     assert any(n and "2026-11-30 17:30" in n and "2026-11-28 10:00" in n for n in t["events"]), t["events"]
     with app.app_context():
         logged = db.session.execute(sa.select(m.ChangeLog.field, m.ChangeLog.old_value, m.ChangeLog.new_value).where(
-            m.ChangeLog.table_name == "ticket", m.ChangeLog.row_id == tid)).all()
+            m.ChangeLog.table_name == "ticket", m.ChangeLog.record_id == tid)).all()
     assert any(f == "due_at" for f, _o, _n in logged), logged
 
 
