@@ -100,7 +100,7 @@ def build_data(db, sa, n):
                ({classes})[1 + g % {len(KINDS)}], CASE WHEN g % 10 = 0 THEN 'major' ELSE 'normal' END,
                'phone', 'bench', 'registered',
                CASE WHEN g % 13 = 0
-                    THEN date_trunc('day', TIMESTAMP '2026-01-01' + ((g * 7919) % 730) * INTERVAL '1 day')
+                    THEN date_trunc('day', TIMESTAMP '2026-01-01' + ((g::bigint * 7919) % 730) * INTERVAL '1 day')
                          + TIME '17:29' + (g % 3) * INTERVAL '1 minute'
                     ELSE TIMESTAMP '2026-01-01' + ((g::bigint * 104729) % (730 * 1440)) * INTERVAL '1 minute' END,
                false, 1, now(), now(), :u, :u
