@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 export FLASK_APP := app
 
-.PHONY: run test install i18n i18n-compile worker scheduler bench unit integration e2e fuzz clean
+.PHONY: run test install i18n i18n-compile worker scheduler bench bench-sla unit integration e2e fuzz clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ fuzz: i18n-compile
 
 bench: install
 	$(BIN)/python bench/recalc.py
+
+# SPEC §4 SLA stamping on PostgreSQL; on a busy machine: make bench-sla SLA_TICKETS=100000
+SLA_TICKETS ?= 1000000
+bench-sla: install
+	$(BIN)/python bench/sla.py --tickets $(SLA_TICKETS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

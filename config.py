@@ -105,6 +105,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     BUSINESS_TIMEZONE = "Asia/Shanghai"
+    # SPEC §4 business hours for SLA deadlines (services/calendar.py), "HH:MM" in BUSINESS_TIMEZONE.
+    SLA_BUSINESS_OPENS = os.environ.get("SLA_BUSINESS_OPENS", "09:00")
+    SLA_BUSINESS_CLOSES = os.environ.get("SLA_BUSINESS_CLOSES", "17:30")
 
     def __init__(self):
         if self.SECRET_KEY is None:

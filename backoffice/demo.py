@@ -26,6 +26,8 @@ from werkzeug.security import check_password_hash
 from backoffice import models as m
 from backoffice.clock import business_today
 from backoffice.extensions import db
+from backoffice.services import sla
+from backoffice.services.calendar import working_calendar
 from backoffice.rules.key_account import key_account_reasons
 from backoffice.rules.scale import scale_codes
 from backoffice.rules.service_level import ENTITLEMENTS, default_service_level
@@ -38,7 +40,6 @@ CLIENT_CODE_FORMAT = "KH{:06d}"
 N_TICKETS = 60
 
 FEN = Decimal("0.01")
-CLOSE_OF_BUSINESS = dt.time(17, 30)
 
 # --------------------------------------------------------------------------------------------
 # Organisation
@@ -246,22 +247,26 @@ def is_workday(day):
         return day.weekday() < 5
 
 
-def _next_workday(day):
-    day += dt.timedelta(days=1)
-    while not is_workday(day):
-        day += dt.timedelta(days=1)
-    return day
+def _demo_calendar():
+    """The official arrangement of the demo's years as ``chinese-calendar`` ships it: the same
+    rows ``seed_calendar`` puts in the table, so the plan's deadlines are the stamped ones."""
+    from backoffice.services.calendar import build_calendar, official_rows
+
+    rows = [(day, working, True) for year in (DEMO_TODAY.year - 1, DEMO_TODAY.year)
+            for day, (working, _name) in official_rows(year).items()]
+    return build_calendar(rows)
 
 
-def due_at(ticket_type, complaint_class, registered_at):
-    """Deadline per the seeded SLA policies (SPEC §4), counted on the working-day calendar."""
-    if ticket_type in ("inquiry", "opinion", "suggestion"):
-        return registered_at + dt.timedelta(hours=24)
-    days = 3 if (ticket_type == "service_request" or complaint_class == "product") else 1
-    day = registered_at.date()
-    for _ in range(days):
-        day = _next_workday(day)
-    return dt.datetime.combine(day, CLOSE_OF_BUSINESS)
+def due_at(ticket_type, complaint_class, registered_at, _cache={}):
+    """Deadline per the seeded SLA policies (SPEC §4), by the one rule ``services/sla.stamp`` uses."""
+    from backoffice.rules.working_calendar import ticket_deadlines
+    from backoffice.seed import seeded_policy_terms
+
+    if "calendar" not in _cache:
+        _cache["calendar"], _cache["policies"] = _demo_calendar(), seeded_policy_terms()
+    result = ticket_deadlines(_cache["policies"], _cache["calendar"], ticket_type, complaint_class, "normal",
+                              registered_at)
+    return result.resolution.due_at
 
 
 def _workdays(first, last):
@@ -864,6 +869,7 @@ def load_demo(n_clients=500, seed=2026, today=DEMO_TODAY):
             return actor_id if username is None else users[username].id if username in users else actor_id
 
         session.flush()  # ids for the users named on ticket events
+        calendar, policies = working_calendar(session), sla.policy_terms(session)
         for t in plan["tickets"]:
             ticket = m.Ticket(
                 number=t["number"], client=clients[t["client"]], type=t["type"],
@@ -881,6 +887,7 @@ def load_demo(n_clients=500, seed=2026, today=DEMO_TODAY):
                               note=e["note"])
                 for e in t["events"]
             ]
+            sla.stamp(ticket, calendar=calendar, policies=policies)  # the registration's own stamping (SPEC §4)
             session.add(ticket)
         session.add_all(
             m.VisitLog(client=clients[v["client"]], staff=staff[v["staff"]],

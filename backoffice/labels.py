@@ -72,6 +72,9 @@ LABELS = {
     "about_staff": _l("Staff complained about"),
     "registered_at": _l("Registered at"),
     "due_at": _l("Due at"),
+    "first_response_due_at": _l("First response due at"),  # SPEC §4 SLA (services/sla.py)
+    "due_provisional": _l("Calendar not confirmed"),
+    "sla_policy": _l("SLA policy"),
     "fed_back_at": _l("Fed back at"),
     "closed_at": _l("Closed at"),
     "resolution": _l("Resolution"),

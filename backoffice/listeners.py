@@ -16,9 +16,12 @@ from sqlalchemy.orm import Session
 
 from backoffice import audit
 from backoffice.models import derived
+from backoffice.services.sla import restamp_on_change
 from backoffice.surveys import hooks
 
-BEFORE_FLUSH = (derived.update_derived, audit._note_old_values, hooks.invite_on_close)
+# SLA deadlines (services/sla.py) after the derived fields (a new ticket's receipt time) and before
+# the change log, so a recomputed deadline is logged with the type change that caused it.
+BEFORE_FLUSH = (derived.update_derived, restamp_on_change, audit._note_old_values, hooks.invite_on_close)
 
 
 def install(app=None):

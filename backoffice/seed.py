@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from backoffice.extensions import db
-from backoffice.models import AppraisalItem, AppraisalTemplate, BusinessFormat, Tier, TierScheme
+from backoffice.models import AppraisalItem, AppraisalTemplate, BusinessFormat, SlaPolicy, Tier, TierScheme
 from backoffice.rules.service_level import ENTITLEMENTS
 from backoffice.surveys.seed import seed_questionnaire
 
@@ -52,6 +52,49 @@ APPRAISAL_TEMPLATES = [
 ]
 
 
+# SPEC §4 seeded SLA policies: (code, name, type, class, severity, first response (unit, amount),
+# resolution (unit, amount), active, source). Class / severity None = any. "The same day" stores 1.
+SLA_POLICIES = [
+    ("COMPLAINT", "投诉（默认）：1 个工作日内处理并反馈", "complaint", None, None,
+     ("working_days", 1), ("working_days", 1), True, "seed 004 第十七条"),
+    ("COMPLAINT_PRODUCT", "产品质量投诉：当日报告，3 个工作日内提出解决方案", "complaint", "product", None,
+     ("same_day", 1), ("working_days", 3), True, "seed 002"),
+    ("COMPLAINT_ALT", "投诉（备选）：1 个工作日内联系，7 个工作日内答复", "complaint", None, None,
+     ("working_days", 1), ("working_days", 7), False, "seed 003"),
+    ("INQUIRY", "咨询：24 小时内首次答复", "inquiry", None, None, ("hours", 24), ("hours", 24), True, "seed 000"),
+    ("OPINION", "意见：24 小时内首次答复", "opinion", None, None, ("hours", 24), ("hours", 24), True, "seed 000"),
+    ("SUGGESTION", "建议：24 小时内首次答复", "suggestion", None, None, ("hours", 24), ("hours", 24), True, "seed 000"),
+    # [decision] the seeds give no deadline for these two: a report like a complaint, a service
+    # request answered within a working day and done within three.
+    ("REPORT", "举报：1 个工作日内处理并反馈", "report", None, None,
+     ("working_days", 1), ("working_days", 1), True, "decision"),
+    ("SERVICE_REQUEST", "报事：1 个工作日内响应，3 个工作日内办结", "service_request", None, None,
+     ("working_days", 1), ("working_days", 3), True, "decision"),
+]
+
+
+def seeded_policy_terms():
+    """The seeded policies as plain values (the demo company plans with them, no database)."""
+    from backoffice.rules.working_calendar import PolicyTerms
+
+    return [PolicyTerms(code, ttype, cls, sev, fr[0], fr[1], res[0], res[1])
+            for code, _n, ttype, cls, sev, fr, res, active, _s in SLA_POLICIES if active]
+
+
+def seed_sla(session):
+    """SLA policies and the working-day calendar (SPEC §4); idempotent, admins' edits kept."""
+    from backoffice.services.calendar import seed_calendar
+
+    for code, name, ttype, cls, sev, fr, res, active, source in SLA_POLICIES:
+        if session.execute(sa.select(SlaPolicy.id).where(SlaPolicy.code == code)).first() is None:
+            session.add(SlaPolicy(
+                code=code, name=name, ticket_type=ttype, complaint_class=cls, severity=sev,
+                first_response_unit=fr[0], first_response_amount=fr[1], resolution_unit=res[0],
+                resolution_amount=res[1], active=active, source=source,
+            ))
+    seed_calendar(session)
+
+
 def _entitlements():
     return {k: "\n".join(v) for k, v in ENTITLEMENTS.items()}
 
@@ -80,4 +123,5 @@ def seed_reference_data():
                 tpl.items.append(AppraisalItem(name=item_name, max_points=points, sort_order=order))
             session.add(tpl)
     seed_questionnaire(session)  # SPEC §7 standard survey questionnaire
+    seed_sla(session)
     session.commit()

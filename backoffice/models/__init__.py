@@ -11,6 +11,8 @@ from .visits import VisitLog, VisitPlan, VisitPlanItem  # noqa: F401
 from .appraisals import AppraisalItem, AppraisalScore, AppraisalSheet, AppraisalTemplate  # noqa: F401
 from .audit import ChangeLog  # noqa: F401
 from .sessions import UserSessionEpoch  # noqa: F401
+from .calendar import CalendarDay  # noqa: F401
+from .sla import SlaPolicy  # noqa: F401
 from .surveys import (  # noqa: F401
     Questionnaire,
     SurveyAnswer,

@@ -34,6 +34,7 @@ from .choices import (
 )
 from .clients import Client
 from .org import Department, Staff
+from .sla import SlaPolicy
 
 
 def now():
@@ -136,7 +137,14 @@ class Ticket(Validated, Versioned, AuditMixin, Model):
     about_staff_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("staff.id"))
     about_staff: Mapped[Optional[Staff]] = relationship(foreign_keys=[about_staff_id])
     registered_at: Mapped[dt.datetime] = mapped_column(default=now)
-    due_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)
+    due_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)  # resolution deadline
+    # SPEC §4 SLA, stamped by services/sla.py from the policy when registered, recomputed when
+    # the type, class or severity changes; ``due_provisional``: counted on a year whose official
+    # arrangement is not published yet, so the screens warn.
+    first_response_due_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    sla_policy_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("sla_policy.id"))
+    sla_policy: Mapped[Optional["SlaPolicy"]] = relationship()
+    due_provisional: Mapped[bool] = mapped_column(default=False)
     fed_back_at: Mapped[Optional[dt.datetime]] = mapped_column()
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
     resolution: Mapped[Optional[str]] = mapped_column(sa.Text)

@@ -21,7 +21,7 @@ them (backoffice/clock.py).
 """
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Optional, Sequence
 
 UNITS = ("working_days", "same_day", "hours")
 
@@ -46,6 +46,10 @@ class WorkingCalendar:
 
     days: Mapping[dt.date, bool] = field(default_factory=dict)
     unconfirmed_years: frozenset = frozenset()
+    # Years whose official arrangement is in the table. None = every year not listed as
+    # unconfirmed counts as confirmed; a set = a year outside it (no rows at all, e.g. 2030 before
+    # anyone filled it) is unconfirmed too, so a deadline there still warns (SPEC §4).
+    confirmed_years: Optional[frozenset] = None
     opens: dt.time = dt.time(9, 0)
     closes: dt.time = dt.time(17, 30)
 
@@ -60,7 +64,9 @@ class WorkingCalendar:
 
     def is_confirmed(self, day: dt.date) -> bool:
         """Whether the official arrangement of ``day``'s year is known (not provisional)."""
-        return day.year not in self.unconfirmed_years
+        if day.year in self.unconfirmed_years:
+            return False
+        return self.confirmed_years is None or day.year in self.confirmed_years
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after ``day``."""
@@ -134,3 +140,73 @@ def provisional_days(year: int, statutory_holidays: Mapping[dt.date, str]) -> di
         if day.year == year and day.weekday() < 5:
             out[day] = (False, name)
     return out
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    """One SLA policy as plain values (SPEC §4: "SLA policies are data"). ``complaint_class`` or
+    ``severity`` None means "any"."""
+
+    id: object
+    ticket_type: str
+    complaint_class: Optional[str]
+    severity: Optional[str]
+    first_response_unit: str
+    first_response_amount: int
+    resolution_unit: str
+    resolution_amount: int
+
+
+def match_policy(policies: Sequence[PolicyTerms], ticket_type, complaint_class, severity) -> Optional[PolicyTerms]:
+    """The policy for a ticket: among the policies of its type whose class and severity are
+    either equal or "any", the most specific (class counts before severity); ties go to the
+    lowest id, so the choice never depends on the order rows come back from the database."""
+    best, best_key = None, None
+    for p in policies:
+        if p.ticket_type != ticket_type:
+            continue
+        if p.complaint_class is not None and p.complaint_class != complaint_class:
+            continue
+        if p.severity is not None and p.severity != severity:
+            continue
+        key = (p.complaint_class is None, p.severity is None, p.id)
+        if best_key is None or key < best_key:
+            best, best_key = p, key
+    return best
+
+
+def validate_terms(unit: str, amount) -> Optional[str]:
+    """What is wrong with a deadline term ("unit" or "amount"), or None. Every amount is a whole
+    number of at least 1 (a zero or negative duration is refused; "the same day" stores 1)."""
+    if unit not in UNITS:
+        return "unit"
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
+        return "amount"
+    return None
+
+
+@dataclass(frozen=True)
+class TicketDeadlines:
+    """The two deadlines of a ticket under its policy (SPEC §4)."""
+
+    policy: PolicyTerms
+    first_response: SlaDeadline
+    resolution: SlaDeadline
+
+    @property
+    def confirmed(self) -> bool:
+        return self.first_response.confirmed and self.resolution.confirmed
+
+
+def ticket_deadlines(policies, calendar, ticket_type, complaint_class, severity, registered_at):
+    """The policy a ticket falls under and both its deadlines, or None when no policy covers it.
+    The one rule every path uses: registration, a change of type, the demo company, and the bulk
+    SQL stamping (proven equal by tests/integration/test_sla.py)."""
+    policy = match_policy(policies, ticket_type, complaint_class, severity)
+    if policy is None:
+        return None
+    return TicketDeadlines(
+        policy=policy,
+        first_response=deadline(registered_at, policy.first_response_unit, policy.first_response_amount, calendar),
+        resolution=deadline(registered_at, policy.resolution_unit, policy.resolution_amount, calendar),
+    )

@@ -9,7 +9,7 @@ from backoffice.models.choices import CallbackResult, TicketStatus
 from backoffice.rules.ticket_states import CALLBACK_EVENT, CALLBACK_RESULT, OPEN, TICKET
 from backoffice.security.scope import in_scope
 
-from . import lifecycle
+from . import lifecycle, sla
 from .actors import acting_staff, current_user, is_admin
 from .errors import CommandError
 
@@ -27,7 +27,7 @@ def register(ticket):
     if ticket.receiver_id is None and ticket.receiver is None and staff is not None:
         ticket.receiver = staff
     ticket.status = TicketStatus.registered
-    ticket.registered_at = ticket.registered_at or business_now()
+    sla.stamp_registration(ticket)  # receipt time not in the future; SLA deadlines (SPEC §4)
     ticket.events.append(TicketEvent(to_status=TicketStatus.registered, user_id=_user_id()))
     return ticket
 

@@ -28,6 +28,8 @@ def register(appbuilder):
         SurveyInvitationView, SurveyQuestionApi, SurveyQuestionView, SurveyRectificationApi,
         SurveyRectificationView, SurveyResultApi, SurveyResultView,
     )
+    from .calendar import CalendarDayApi, CalendarDayView
+    from .sla import SlaPolicyApi, SlaPolicyView
     from .visits import VisitLogApi, VisitLogView, VisitPlanApi, VisitPlanItemView, VisitPlanView
 
     clients, tickets, visits = _l("Client management"), _l("Ticket management"), _l("Visit management")
@@ -50,6 +52,8 @@ def register(appbuilder):
         (StaffView, "Staff", _l("Staff"), "fa-id-badge", "System management", system),
         (JobRunView, "Job runs", _l("Job runs"), "fa-tasks", "System management", system),
         (ChangeLogView, "Change log", _l("Change log"), "fa-book", "System management", system),
+        (SlaPolicyView, "SLA policies", _l("SLA policies"), "fa-clock-o", "System management", system),
+        (CalendarDayView, "Working-day calendar", _l("Working-day calendar"), "fa-calendar-o", "System management", system),
     ]
     surveys = _l("Survey management")  # 满意度调查 (SPEC §7)
     menus += [
@@ -91,6 +95,6 @@ def register(appbuilder):
         ClientApi, ContactApi, PurchaseRecordApi, BusinessFormatApi, TierSchemeApi, TierApi,
         ClientTierApi, TierHistoryApi, TicketApi, TicketEventApi, VisitLogApi, VisitPlanApi,
         AppraisalSheetApi, AppraisalScoreApi, AppraisalTemplateApi, StaffApi, DepartmentApi, JobRunApi,
-        ChangeLogApi,
+        ChangeLogApi, SlaPolicyApi, CalendarDayApi,
     ):
         appbuilder.add_api(api)

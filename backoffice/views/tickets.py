@@ -18,6 +18,7 @@ from backoffice.services.labels import EVENT_LABELS as _ALL_EVENT_LABELS
 from backoffice.services.tickets import register, transition  # noqa: F401  (imports, jobs and tests call them here too)
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.labels import AUDIT_FIELDSET
+from backoffice.views.sla import due_provisional_formatter, provisional_warning
 from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, command_response, lifecycle_action
 
 TICKET_FORM = [
@@ -47,21 +48,23 @@ class TicketEventView(ScopedModelView):
 
 class TicketView(LifecycleViewMixin, ScopedModelView):
     datamodel = SQLAInterface(Ticket)
-    list_columns = ["number", "client", "type", "severity", "status", "subject", "receiver", "registered_at", "due_at"]
+    list_columns = ["number", "client", "type", "severity", "status", "subject", "receiver", "registered_at", "due_at",
+                    "due_provisional"]
+    formatters_columns = {"due_provisional": due_provisional_formatter}  # SPEC §4 provisional calendar (sla-core)
     mobile_columns = ["number", "client", "status", "due_at"]  # a phone card (views/cards.py)
     search_columns = [
         "number", "client", "type", "complaint_class", "severity", "channel", "status",
         "receiver", "responsible_department", "registered_at",
     ]
     order_columns = ["number", "type", "severity", "status", "registered_at", "due_at"]
-    add_columns = TICKET_FORM
+    add_columns = TICKET_FORM + ["registered_at"]  # the real receipt time of a call logged afterwards (sla-core)
     edit_columns = TICKET_FORM
     show_fieldsets = [
         (_l("Ticket"), {"fields": ["number", "client", "type", "complaint_class", "severity", "channel", "status"]}),
         (_l("Content"), {"fields": ["subject", "description", "complainant_name", "complainant_phone"]}),
         (_l("Handling"), {"fields": [
             "receiver", "responsible_department", "responsible_staff", "about_staff",
-            "registered_at", "due_at", "fed_back_at", "closed_at", "resolution", "callback_result",
+            "registered_at", "first_response_due_at", "due_at", "due_provisional", "sla_policy", "fed_back_at", "closed_at", "resolution", "callback_result",
         ]}),
         AUDIT_FIELDSET,
     ]
@@ -89,6 +92,7 @@ class TicketView(LifecycleViewMixin, ScopedModelView):
     def render_template(self, template, **kwargs):
         if template == self.show_template and "pk" in kwargs:
             kwargs.setdefault("hand_over_form", self._hand_over_form(kwargs["pk"]))
+            kwargs.setdefault("sla_warning", provisional_warning(self.datamodel.get(kwargs["pk"], self._base_filters)))
         return super().render_template(template, **kwargs)
 
     def _hand_over_form(self, pk):
@@ -127,7 +131,7 @@ class TicketApi(TransitionApiMixin, ScopedApi):
     datamodel = SQLAInterface(Ticket)
     list_columns = ["id", "number", "client.code", "type", "complaint_class", "severity", "status", "subject", "registered_at", "due_at"]
     show_columns = ["id", "number", "client.id", "status", "registered_at", "receiver.id"] + TICKET_FORM[1:]
-    add_columns = TICKET_FORM
+    add_columns = TICKET_FORM + ["registered_at"]
     edit_columns = TICKET_FORM[1:]
     search_columns = ["number", "client", "type", "status", "severity"]
 

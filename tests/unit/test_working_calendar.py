@@ -145,3 +145,60 @@ def test_a_deadline_is_never_earlier_than_registration(registered, policy):
 def test_adding_a_holiday_never_makes_a_deadline_earlier(registered, policy, holiday):
     more = WorkingCalendar(days={**CAL.days, holiday: False}, unconfirmed_years=CAL.unconfirmed_years)
     assert deadline(registered, *policy, more).due_at >= deadline(registered, *policy, CAL).due_at
+
+
+# -- extensions for the SLA core (issue #12): policy choice, years without rows, term checks ----
+
+from backoffice.rules.working_calendar import PolicyTerms, match_policy, ticket_deadlines, validate_terms  # noqa: E402
+
+POLICIES = [
+    PolicyTerms(1, "complaint", None, None, "working_days", 1, "working_days", 1),
+    PolicyTerms(2, "complaint", "product", None, "same_day", 1, "working_days", 3),
+    PolicyTerms(3, "complaint", "product", "major", "hours", 4, "working_days", 1),
+    PolicyTerms(4, "inquiry", None, None, "hours", 24, "hours", 24),
+]
+
+
+@pytest.mark.parametrize("ttype, cls, severity, expected", [
+    ("complaint", "own_service", "normal", 1),
+    ("complaint", "product", "normal", 2),   # the class is more specific than "any"
+    ("complaint", "product", "major", 3),    # class and severity both given
+    ("inquiry", None, "major", 4),
+    ("suggestion", None, "normal", None),    # no policy: no deadline
+])
+def test_the_most_specific_policy_applies(ttype, cls, severity, expected):
+    found = match_policy(POLICIES, ttype, cls, severity)
+    assert (found.id if found else None) == expected
+    # the order rows come back in does not matter
+    assert match_policy(list(reversed(POLICIES)), ttype, cls, severity) == found
+
+
+def test_ticket_deadlines_gives_both_terms_from_the_policy():
+    # A quality complaint on a holiday (National Day): reported the next working day, solved 3 days on.
+    result = ticket_deadlines(POLICIES, CAL, "complaint", "product", "normal", at("2026-10-03 11:00"))
+    assert result.policy.id == 2
+    assert result.first_response.due_at == at("2026-10-08 17:30")
+    assert result.resolution.due_at == at("2026-10-10 17:30")  # 10-08, 10-09, make-up Saturday 10-10
+    assert result.confirmed
+
+
+def test_a_registration_at_the_year_end_warns_for_2027():
+    result = ticket_deadlines(POLICIES, CAL, "complaint", "own_service", "normal", at("2026-12-31 16:00"))
+    assert result.resolution.due_at == at("2027-01-04 17:30")  # 1 January 2027 is a holiday
+    assert not result.confirmed
+
+
+def test_a_year_without_rows_is_not_confirmed_when_the_known_years_are_given():
+    cal = WorkingCalendar(days={dt.date(2026, 10, 1): False}, confirmed_years=frozenset({2026}))
+    assert cal.is_confirmed(dt.date(2026, 5, 1))
+    assert not cal.is_confirmed(dt.date(2030, 5, 1))
+    assert WorkingCalendar().is_confirmed(dt.date(2030, 5, 1))  # no known years given: as before
+
+
+@pytest.mark.parametrize("unit, amount, problem", [
+    ("working_days", 1, None), ("hours", 24, None), ("same_day", 1, None),
+    ("working_days", 0, "amount"), ("hours", -3, "amount"), ("same_day", 0, "amount"),
+    ("working_days", 1.5, "amount"), ("working_days", None, "amount"), ("weeks", 1, "unit"),
+])
+def test_policy_terms_are_checked(unit, amount, problem):
+    assert validate_terms(unit, amount) == problem
