@@ -22,6 +22,14 @@ READ = r"can_(list|show|get|info)"
 WRITE = r"can_(add|edit|delete|post|put)"
 MENUS = r"menu_access"
 
+# SPEC §6: every appraised staff member sees their own sheet (row scope) and may object to it
+# through the objection form or the API (the machine checks whose sheet it is).
+OWN_SHEET = [
+    (r"(AppraisalSheet|AppraisalScore)(View|Api)", r"can_(list|show|get|info)"),
+    (r"AppraisalSheetView", r"can_sheet_object"),
+    (r"AppraisalSheetApi", r"can_transition"),
+]
+
 ROLES = {
     # Admin gets every permission from FAB itself (AUTH_ROLE_ADMIN).
     "DeptHead": [
@@ -29,7 +37,7 @@ ROLES = {
         (REFERENCE_VIEWS, READ), (REFERENCE_VIEWS, r"can_export"),
         (TICKET_VIEWS, READ), (TICKET_VIEWS, WRITE), (TICKET_VIEWS, r"can_export|ticket_.*|can_transition|can_hand_over"),
         (VISIT_VIEWS, READ), (VISIT_VIEWS, WRITE), (VISIT_VIEWS, r"can_export|plan_.*|can_transition"),
-        (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*|can_transition"),
+        (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*|can_sheet_.*|can_transition"),
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel|cancel"),  # "cancel" = list action
         (AUDIT_VIEWS, READ), (AUDIT_VIEWS, r"can_export"), (JOB_VIEWS, r"can_export"),
         (r"(Client|PurchaseRecord)View", r"can_import"),  # SPEC §9 imports (backoffice/views/imports.py)
@@ -48,8 +56,7 @@ ROLES = {
         (VISIT_VIEWS, READ), (r"(VisitLog)(View|Api)", WRITE),
         # SPEC §5: the client manager submits their own plan and its results (the machine checks whose)
         (r"VisitPlan(View|Api)", r"plan_submit|plan_submit_result|can_transition"),
-        (r"(AppraisalSheet|AppraisalScore)(View|Api)", READ), (r"AppraisalSheetView", r"sheet_object"),
-        (r"AppraisalSheetApi", r"can_transition"),  # the objection through the API (the machine checks whose)
+        *OWN_SHEET,
     ],
     "ServiceDesk": [
         (r"(Client|Contact)(View|Api)", READ),
@@ -58,6 +65,7 @@ ROLES = {
         (r"(TicketEvent)(View|Api)", r"can_(add|post)"),
         (r"(Questionnaire|SurveyQuestion|SurveyCampaign|SurveyInvitation)(View|Api)", READ),
         (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"PhoneSurveyView", r"can_enter|enter"),  # SPEC §1: phone surveys
+        *OWN_SHEET,
     ],
     "BackOffice": [
         (CLIENT_VIEWS, READ), (CLIENT_VIEWS, r"can_export"),
@@ -69,6 +77,7 @@ ROLES = {
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_export"),  # SPEC §9: exports what it can list
         (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7: reads survey figures
         (r"SurveyAnswerView", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §1: 内勤 imports answers
+        *OWN_SHEET,  # seed 001 L454–L470: 内勤 has the right to object to a review
     ],
     "Viewer": [
         (r".*(View|Api)", READ),
