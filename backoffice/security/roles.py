@@ -22,7 +22,7 @@ READ = r"can_(list|show|get|info)"
 WRITE = r"can_(add|edit|delete|post|put)"
 MENUS = r"menu_access"
 
-# SPEC §6: every appraised staff member sees their own sheet (row scope) and may object to it
+# SPEC §6: the appraised client manager sees their own sheet (row scope) and may object to it
 # through the objection form or the API (the machine checks whose sheet it is).
 OWN_SHEET = [
     (r"(AppraisalSheet|AppraisalScore)(View|Api)", r"can_(list|show|get|info)"),
@@ -65,7 +65,6 @@ ROLES = {
         (r"(TicketEvent)(View|Api)", r"can_(add|post)"),
         (r"(Questionnaire|SurveyQuestion|SurveyCampaign|SurveyInvitation)(View|Api)", READ),
         (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"PhoneSurveyView", r"can_enter|enter"),  # SPEC §1: phone surveys
-        *OWN_SHEET,
     ],
     "BackOffice": [
         (CLIENT_VIEWS, READ), (CLIENT_VIEWS, r"can_export"),
@@ -77,7 +76,6 @@ ROLES = {
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_export"),  # SPEC §9: exports what it can list
         (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7: reads survey figures
         (r"SurveyAnswerView", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §1: 内勤 imports answers
-        *OWN_SHEET,  # seed 001 L454–L470: 内勤 has the right to object to a review
     ],
     "Viewer": [
         (r".*(View|Api)", READ),
