@@ -29,6 +29,7 @@ class Periodic:
     kind: str
     next_fire: Callable[[dt.datetime], dt.datetime]  # local now -> next local firing time
     params: Callable[[dt.datetime], dict]  # local firing time -> run parameters
+    dedupe: Callable[[dict], str] = None  # run parameters -> dedupe key (default: the recalc key)
 
 
 def _next_quarter_start(now):
@@ -49,11 +50,31 @@ def _previous_quarter(at):
     return f"{at.year}Q{q}" if q else f"{at.year - 1}Q4"
 
 
+def _next_month_second(now):
+    """04:00 on the 2nd of the next month (the month's sheets are scored by then)."""
+    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    return now.replace(year=year, month=month, day=2, hour=4, minute=0, second=0, microsecond=0)
+
+
+def _previous_month(at):
+    year, month = (at.year - 1, 12) if at.month == 1 else (at.year, at.month - 1)
+    return f"{year}-{month:02d}"
+
+
+def _ranking_key(params):
+    from backoffice.services.appraisals import ranking_dedupe_key
+
+    return ranking_dedupe_key(params["period"])
+
+
 PERIODIC = [
     Periodic("scale-quarterly", "recalc.scale", _next_quarter_start,
              lambda at: {"scheme": "SCALE", "period": _previous_quarter(at)}),
     Periodic("tier-yearly", "recalc.annual_tier", _next_year_start,
              lambda at: {"scheme": "ANNUAL", "period": str(at.year - 1)}),
+    # SPEC §6: the monthly appraisal ranking of the month before (jobs/kind_appraisal_ranking.py)
+    Periodic("appraisal-ranking-monthly", "appraisal.ranking", _next_month_second,
+             lambda at: {"period": _previous_month(at)}, dedupe=_ranking_key),
 ]
 
 
@@ -92,7 +113,8 @@ def fire(name, at_iso):
         user = act_as_system()
         try:
             # The same key as a manual launch of this scheme and period, so the two never overlap.
-            run = launch(entry.kind, params, user=user, dedupe_key=dedupe_key(params["scheme"], params["period"]))
+            key = entry.dedupe(params) if entry.dedupe else dedupe_key(params["scheme"], params["period"])
+            run = launch(entry.kind, params, user=user, dedupe_key=key)
         except JobRefused as exc:
             return {"skipped": str(exc)}
         ensure_scheduled()

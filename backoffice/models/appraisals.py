@@ -11,7 +11,7 @@ from backoffice.rules.appraisal_pay import final_pay, pay_factor
 
 from .base import AuditMixin, Model, Validated, Versioned
 from .choices import Position, SheetStatus, TargetResult, choice_column_type
-from .org import Staff
+from .org import Department, Staff
 
 
 class AppraisalTemplate(Validated, Model):
@@ -33,6 +33,14 @@ class AppraisalTemplate(Validated, Model):
     @property
     def total_points(self):
         return sum(i.max_points for i in self.items)
+
+    @classmethod
+    def business_errors(cls, values, item=None):
+        """SPEC §6: a template in use has items summing to 100 (an existing one is checked)."""
+        if item is not None and values.get("active") and item.items and item.total_points != 100:
+            return {"active": _("The items of this template sum to %(n)s points, not 100: it cannot be active.",
+                                n=item.total_points)}
+        return {}
 
 
 class AppraisalItem(Validated, Model):
@@ -57,6 +65,13 @@ class AppraisalItem(Validated, Model):
         mp = values.get("max_points")
         if mp is not None and not 0 < mp <= 100:
             return {"max_points": _("Maximum points must be between 1 and 100.")}
+        template = values.get("template")
+        if mp is not None and template is not None:
+            # SPEC §6: a template's items sum to 100; a change that would pass 100 is refused.
+            others = sum(i.max_points for i in template.items if item is None or i.id != item.id)
+            if others + mp > 100:
+                return {"max_points": _("The template's items would sum to %(n)s points; they must sum to 100.",
+                                        n=others + mp)}
         return {}
 
 
@@ -90,6 +105,10 @@ class AppraisalSheet(Validated, Versioned, AuditMixin, Model):
     objection: Mapped[Optional[str]] = mapped_column(sa.Text)  # 异议
     objection_at: Mapped[Optional[dt.datetime]] = mapped_column()
     comments: Mapped[Optional[str]] = mapped_column(sa.Text)
+    # The monthly ranking job (jobs/kind_appraisal_ranking.py, SPEC §6) writes these three.
+    rank: Mapped[Optional[int]] = mapped_column()
+    ranked_of: Mapped[Optional[int]] = mapped_column()
+    last_three_months: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # 末位淘汰 warning
     scores: Mapped[list["AppraisalScore"]] = relationship(
         back_populates="sheet", cascade="all, delete-orphan"
     )
@@ -156,3 +175,22 @@ class AppraisalScore(Validated, Model):
             self.max_points = self.item.max_points
         if self.sheet is not None:
             self.sheet.update_derived(session)
+
+
+class DepartmentMonthOutcome(Model):
+    """The department's result for a month (SPEC §6 department adjustment), entered by its head:
+    target missed / met / challenge target reached. The sheets of the department's staff take it."""
+
+    __tablename__ = "department_month_outcome"
+    __table_args__ = (sa.UniqueConstraint("department_id", "month", name="uq_dept_month_outcome"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id", ondelete="CASCADE"))
+    department: Mapped[Department] = relationship()
+    month: Mapped[dt.date] = mapped_column()
+    result: Mapped[TargetResult] = mapped_column(
+        choice_column_type(TargetResult, "ck_dept_outcome_result"), default=TargetResult.met
+    )
+    entered_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+
+    def __repr__(self):
+        return f"{self.department} {self.month:%Y-%m}" if self.month else str(self.department)

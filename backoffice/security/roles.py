@@ -22,6 +22,14 @@ READ = r"can_(list|show|get|info)"
 WRITE = r"can_(add|edit|delete|post|put)"
 MENUS = r"menu_access"
 
+# SPEC §6: the appraised client manager sees their own sheet (row scope) and may object to it
+# through the objection form or the API (the machine checks whose sheet it is).
+OWN_SHEET = [
+    (r"(AppraisalSheet|AppraisalScore)(View|Api)", r"can_(list|show|get|info)"),
+    (r"AppraisalSheetView", r"can_sheet_object"),
+    (r"AppraisalSheetApi", r"can_transition"),
+]
+
 ROLES = {
     # Admin gets every permission from FAB itself (AUTH_ROLE_ADMIN).
     "DeptHead": [
@@ -29,7 +37,7 @@ ROLES = {
         (REFERENCE_VIEWS, READ), (REFERENCE_VIEWS, r"can_export"),
         (TICKET_VIEWS, READ), (TICKET_VIEWS, WRITE), (TICKET_VIEWS, r"can_export|ticket_.*|can_transition|can_hand_over"),
         (VISIT_VIEWS, READ), (VISIT_VIEWS, WRITE), (VISIT_VIEWS, r"can_export|plan_.*|can_transition"),
-        (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*|can_transition"),
+        (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*|can_sheet_.*|can_transition"),
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel|cancel"),  # "cancel" = list action
         (AUDIT_VIEWS, READ), (AUDIT_VIEWS, r"can_export"), (JOB_VIEWS, r"can_export"),
         (r"(Client|PurchaseRecord)View", r"can_import"),  # SPEC §9 imports (backoffice/views/imports.py)
@@ -48,8 +56,7 @@ ROLES = {
         (VISIT_VIEWS, READ), (r"(VisitLog)(View|Api)", WRITE),
         # SPEC §5: the client manager submits their own plan and its results (the machine checks whose)
         (r"VisitPlan(View|Api)", r"plan_submit|plan_submit_result|can_transition"),
-        (r"(AppraisalSheet|AppraisalScore)(View|Api)", READ), (r"AppraisalSheetView", r"sheet_object"),
-        (r"AppraisalSheetApi", r"can_transition"),  # the objection through the API (the machine checks whose)
+        *OWN_SHEET,
     ],
     "ServiceDesk": [
         (r"(Client|Contact)(View|Api)", READ),

@@ -73,7 +73,8 @@ def test_the_life_cycle_actions_of_the_issue_are_covered(app):
         ("TicketView", "ticket_start"): "POST /api/v1/ticket/{pk}/transition",
         ("TicketView", "ticket_close"): "POST /api/v1/ticket/{pk}/transition",
         ("TicketView", "hand_over"): "POST /api/v1/ticket/{pk}/hand_over",
-        ("AppraisalSheetView", "sheet_object"): "POST /api/v1/appraisal_sheet/{pk}/transition",
+        # the objection carries its reason: a form of its own (issue #14), not an action button
+        ("AppraisalSheetView", "object_form"): "POST /api/v1/appraisal_sheet/{pk}/transition",
         ("VisitPlanView", "plan_approve"): "POST /api/v1/visit_plan/{pk}/transition",
         ("SurveyCampaignView", "launch"): "POST /api/v1/survey_campaign/{pk}/launch",
         ("SurveyCampaignView", "recompute"): "POST /api/v1/survey_campaign/{pk}/aggregate",
