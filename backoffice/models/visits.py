@@ -4,6 +4,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_now
@@ -78,7 +79,14 @@ class VisitPlan(Validated, Versioned, AuditMixin, Model):
 
 
 class VisitPlanItem(Model):
+    """One visit a plan expects: a client, the first day of its period, done or not. Carried-over
+    items (last month's unfinished ones, SPEC §5) are due on the 1st and marked ``carried_over``;
+    the unique key makes plan generation idempotent."""
+
     __tablename__ = "visit_plan_item"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "client_id", "due_on", "carried_over", name="uq_visit_plan_item"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("visit_plan.id", ondelete="CASCADE"), index=True)
     plan: Mapped[VisitPlan] = relationship(back_populates="items")
@@ -87,3 +95,25 @@ class VisitPlanItem(Model):
     due_on: Mapped[dt.date] = mapped_column()
     done: Mapped[bool] = mapped_column(default=False)
     carried_over: Mapped[bool] = mapped_column(default=False)
+    visit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("visit_log.id", ondelete="SET NULL"))
+    visit: Mapped[Optional[VisitLog]] = relationship()
+
+    def __repr__(self):
+        return f"{self.client} {self.due_on:%Y-%m-%d}" if self.due_on else str(self.client)
+
+
+class VisitPlanEvent(Model):
+    """Every step of a visit plan: who, when, from, to, note (SPEC §5: each step recorded)."""
+
+    __tablename__ = "visit_plan_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("visit_plan.id", ondelete="CASCADE"), index=True)
+    plan: Mapped[VisitPlan] = relationship(backref=sa.orm.backref("events", order_by="VisitPlanEvent.id",
+                                                                  cascade="all, delete-orphan"))
+    event: Mapped[str] = mapped_column(sa.String(30))
+    from_state: Mapped[Optional[str]] = mapped_column(sa.String(30))
+    to_state: Mapped[str] = mapped_column(sa.String(30))
+    at: Mapped[dt.datetime] = mapped_column(default=business_now)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ab_user.id"))
+    user: Mapped[Optional[User]] = relationship()
+    note: Mapped[Optional[str]] = mapped_column(sa.Text)
