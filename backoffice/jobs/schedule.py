@@ -29,6 +29,7 @@ class Periodic:
     kind: str
     next_fire: Callable[[dt.datetime], dt.datetime]  # local now -> next local firing time
     params: Callable[[dt.datetime], dict]  # local firing time -> run parameters
+    dedupe: Callable[[dict], str] = None  # run parameters -> dedupe key (default: the recalc key)
 
 
 def _next_quarter_start(now):
@@ -44,6 +45,12 @@ def _next_year_start(now):
     return now.replace(year=now.year + 1, month=1, day=1, hour=3, minute=0, second=0, microsecond=0)
 
 
+def _next_month_start(now):
+    """01:00 on the 1st of the next month (SPEC §5: visit plans are generated at month start)."""
+    year, month = now.year + (now.month == 12), now.month % 12 + 1
+    return now.replace(year=year, month=month, day=1, hour=1, minute=0, second=0, microsecond=0)
+
+
 def _previous_quarter(at):
     q = (at.month - 1) // 3  # 0-based quarter of the firing time
     return f"{at.year}Q{q}" if q else f"{at.year - 1}Q4"
@@ -54,6 +61,8 @@ PERIODIC = [
              lambda at: {"scheme": "SCALE", "period": _previous_quarter(at)}),
     Periodic("tier-yearly", "recalc.annual_tier", _next_year_start,
              lambda at: {"scheme": "ANNUAL", "period": str(at.year - 1)}),
+    Periodic("visit-plans-monthly", "visits.plan_month", _next_month_start,
+             lambda at: {"month": f"{at:%Y-%m}"}, dedupe=lambda params: f"visits:plans:{params['month']}"),
 ]
 
 
@@ -92,7 +101,8 @@ def fire(name, at_iso):
         user = act_as_system()
         try:
             # The same key as a manual launch of this scheme and period, so the two never overlap.
-            run = launch(entry.kind, params, user=user, dedupe_key=dedupe_key(params["scheme"], params["period"]))
+            key = entry.dedupe(params) if entry.dedupe else dedupe_key(params["scheme"], params["period"])
+            run = launch(entry.kind, params, user=user, dedupe_key=key)
         except JobRefused as exc:
             return {"skipped": str(exc)}
         ensure_scheduled()

@@ -15,6 +15,30 @@ from .clients import Client
 from .org import Staff
 
 
+def entitlements_of(level):
+    """The "3+3" services of a service level (seed 004 §2.3): the active service-level tier's
+    list (data an admin can edit), else the regulation's list (rules/service_level.py)."""
+    from backoffice.extensions import db
+    from backoffice.rules.service_level import ENTITLEMENTS
+
+    from .tiers import Tier, TierScheme
+
+    level = getattr(level, "value", level)
+    if not level:
+        return []
+    text = db.session.execute(
+        sa.select(Tier.entitlements).join(TierScheme)
+        .where(TierScheme.kind == "service_level", TierScheme.active.is_(True), Tier.code == level)
+    ).scalar()
+    if text:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    return [s for group in ENTITLEMENTS.get(level, {}).values() for s in group]
+
+
+def services_of(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 class VisitLog(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "visit_log"
     __table_args__ = (
@@ -56,7 +80,17 @@ class VisitLog(Validated, Versioned, AuditMixin, Model):
         for name, bound in (("latitude", 90), ("longitude", 180)):
             v = values.get(name)
             if v is not None and not -bound <= v <= bound:
-                errors[name] = _("Out of range.")
+                errors[name] = _("Must lie between -%(bound)s and %(bound)s.", bound=bound)
+        client = values.get("client")
+        done = services_of(values.get("services_done"))
+        if hasattr(client, "service_level") and done:  # a loaded client (the API's raw payload has an id)
+            allowed = set(entitlements_of(client.service_level))
+            unknown = [s for s in done if s not in allowed]
+            if unknown:
+                errors["services_done"] = _("Not a service of this client's service level: %(names)s.",
+                                            names="、".join(unknown))
+        if values.get("kind") in ("follow_up", VisitKind.follow_up) and values.get("satisfaction") is None:
+            errors["satisfaction"] = _("A follow-up visit records the client's satisfaction.")
         return errors
 
 

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from backoffice.clock import business_now, business_stamp, business_today
 from backoffice.extensions import db
 from backoffice.models import Client, Staff, Tier, TierScheme, VisitLog, VisitPlan, VisitPlanEvent, VisitPlanItem
+from backoffice.models.visits import entitlements_of
 from backoffice.rules import visit_frequency as freq
-from backoffice.rules.service_level import ENTITLEMENTS, VISIT_INTERVAL_DAYS
+from backoffice.rules.service_level import VISIT_INTERVAL_DAYS
 from backoffice.rules.visit_plan_states import EDITABLE, VISIT_PLAN
 from backoffice.security.scope import in_scope, scope_clause
 
@@ -35,32 +36,20 @@ def default_staff(visit):
 
 # ---------------------------------------------------------------- service levels and entitlements
 
-def _service_tiers():
-    """code -> Tier of the active service-level scheme (SPEC §3.3: intervals and entitlements are data)."""
-    rows = db.session.execute(
-        sa.select(Tier).join(TierScheme).where(TierScheme.kind == "service_level", TierScheme.active.is_(True))
-    ).scalars()
-    return {t.code: t for t in rows}
-
-
 def intervals():
     """Service level -> visit interval in days, from the tiers (seeded 7/7/14), else the rule's defaults."""
     out = dict(VISIT_INTERVAL_DAYS)
-    for code, tier in _service_tiers().items():
-        if tier.visit_interval_days:
-            out[code] = tier.visit_interval_days
+    rows = db.session.execute(
+        sa.select(Tier.code, Tier.visit_interval_days).join(TierScheme)
+        .where(TierScheme.kind == "service_level", TierScheme.active.is_(True))
+    ).all()
+    out.update({code: days for code, days in rows if days})
     return out
 
 
 def entitlements(client):
     """The "3+3" services of the client's service level (seed 004 §2.3), in the tier's order."""
-    level = getattr(client.service_level, "value", client.service_level)
-    if not level:
-        return []
-    tier = _service_tiers().get(level)
-    if tier is not None and tier.entitlements:
-        return [line.strip() for line in tier.entitlements.splitlines() if line.strip()]
-    return [s for group in ENTITLEMENTS.get(level, {}).values() for s in group]
+    return entitlements_of(client.service_level)
 
 
 # ---------------------------------------------------------------- visit logs

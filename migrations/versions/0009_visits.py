@@ -15,7 +15,20 @@ branch_labels = None
 depends_on = None
 
 
+def _entitlement_lists():
+    # The seeded "3+3" lists (seed 004 §2.3), one service per line.
+    from backoffice.rules.service_level import ENTITLEMENTS
+
+    return {k: "\n".join(s for group in v.values() for s in group) for k, v in ENTITLEMENTS.items()}
+
+
 def upgrade():
+    # The seed joined the sub-tier names instead of the services ("daily\nfeatured\nextended"):
+    # put the services in the service-level tiers that still hold exactly that.
+    tier = sa.table('tier', sa.column('code', sa.String), sa.column('entitlements', sa.Text))
+    for code, text in _entitlement_lists().items():
+        op.execute(tier.update().where(tier.c.code == code,
+                                       tier.c.entitlements == 'daily\nfeatured\nextended').values(entitlements=text))
     op.create_table(
         'visit_plan_event',
         sa.Column('id', sa.Integer(), nullable=False),
