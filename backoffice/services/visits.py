@@ -164,6 +164,11 @@ def _due_rows(month):
     return sa.union_all(*selects).subquery("dues")
 
 
+def _inserted(stmt):
+    """Rows an INSERT … SELECT … RETURNING wrote (rowcount is -1 for it on some drivers)."""
+    return len(db.session.execute(stmt).all())
+
+
 def generate_plans(month, staff_ids=None, *, check=True, commit=True):
     """Create each client manager's plan for ``month`` with set-based INSERT … SELECT (SPEC §5).
 
@@ -192,9 +197,9 @@ def generate_plans(month, staff_ids=None, *, check=True, commit=True):
         .where(owners, ~sa.exists().where(p.c.staff_id == c.c.owner_id, p.c.month == month))
         .distinct()
     )
-    plans = s.execute(sa.insert(p).from_select(
+    plans = _inserted(sa.insert(p).from_select(
         ["staff_id", "month", "state", "version", "created_on", "changed_on", "created_by_fk", "changed_by_fk"],
-        plan_rows)).rowcount
+        plan_rows).returning(p.c.id))
 
     dues = _due_rows(month)
     editable = sa.and_(p.c.staff_id == c.c.owner_id, p.c.month == month, p.c.state.in_(sorted(EDITABLE)))
@@ -205,8 +210,8 @@ def generate_plans(month, staff_ids=None, *, check=True, commit=True):
         .where(owners, ~sa.exists().where(j.c.plan_id == p.c.id, j.c.client_id == c.c.id,
                                            j.c.due_on == dues.c.due_on, j.c.carried_over.is_(False)))
     )
-    items = s.execute(sa.insert(i).from_select(["plan_id", "client_id", "due_on", "done", "carried_over"],
-                                               regular)).rowcount
+    items = _inserted(sa.insert(i).from_select(["plan_id", "client_id", "due_on", "done", "carried_over"],
+                                               regular).returning(i.c.id))
 
     old_p, old_i = p.alias("old_plan"), i.alias("old_item")
     carried = (
@@ -219,8 +224,8 @@ def generate_plans(month, staff_ids=None, *, check=True, commit=True):
                                   j.c.due_on == month, j.c.carried_over.is_(True)))
         .distinct()
     )
-    items += s.execute(sa.insert(i).from_select(["plan_id", "client_id", "due_on", "done", "carried_over"],
-                                                carried)).rowcount
+    items += _inserted(sa.insert(i).from_select(["plan_id", "client_id", "due_on", "done", "carried_over"],
+                                                carried).returning(i.c.id))
     if commit:
         s.commit()
     return plans, items
