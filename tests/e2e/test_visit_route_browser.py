@@ -53,7 +53,13 @@ def test_a_client_manager_logs_a_visit_from_todays_route_on_a_phone(browser, liv
         stop.click()
         page.wait_for_load_state()
         assert urlparse(page.url).path.startswith("/visits/log/")
-        page.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+        # The location arrives asynchronously (visit_route.js); poll it (wait_for_function would
+        # evaluate a string, which the CSP forbids).
+        for _ in range(50):
+            if page.evaluate("document.querySelector('input[name=latitude]').value"):
+                break
+            page.wait_for_timeout(100)
+        assert page.locator("#visit-location").inner_text() == "已记录位置"
         for service in SERVICES:
             page.locator(f"input[name=services][value='{service}']").check()
         page.fill("#findings", "烟柜缺货")
