@@ -9,7 +9,8 @@ active clients (service levels A/B/C and some without one) owned by N/100 client
 
   A1  plan generation for October 2026 with the project's command
       (``services.visits.generate_plans``: plans, items per service level, carry-over);
-  B1  one INSERT … SELECT writing the same items into a copy of visit_plan_item, its due dates
+  B1  one INSERT … SELECT writing the same items into a copy of visit_plan_item (same indexes,
+      unique key and foreign keys), its due dates
       computed by PostgreSQL itself (date_trunc / generate_series), not by our rules;
   A2  the compliance figures of October 2026 for every client manager with the project's code
       (``services.visit_compliance.compute``: one GROUP BY per client, the pure rules per client,
@@ -165,7 +166,13 @@ def main():
             log(f"\n1. plan generation for {MONTH:%Y-%m} ({n_staff:,} client managers)")
             t_a1, (plans, items) = timed("A1 generate_plans (INSERT … SELECT, rules' due dates)",
                                          lambda: generate_plans(MONTH, check=False))
+            # The same table: columns, defaults, unique key and indexes (LIKE … INCLUDING ALL) and
+            # the foreign keys LIKE does not copy (their checks are part of writing an item).
             db.session.execute(sa.text("CREATE TABLE bench_plan_item (LIKE visit_plan_item INCLUDING ALL)"))
+            db.session.execute(sa.text(
+                "ALTER TABLE bench_plan_item ADD FOREIGN KEY (plan_id) REFERENCES visit_plan (id) ON DELETE CASCADE, "
+                "ADD FOREIGN KEY (client_id) REFERENCES client (id) ON DELETE CASCADE, "
+                "ADD FOREIGN KEY (visit_id) REFERENCES visit_log (id) ON DELETE SET NULL"))
             db.session.commit()
 
             def run_b1():

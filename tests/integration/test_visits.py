@@ -302,3 +302,34 @@ def test_compliance_report_screen_csv_and_api_are_scoped(app, world, visits_worl
     assert cm.get(f"/visits/compliance/?month={month:%Y-%m}").status_code == 403
     assert cm.api("get", "/api/v1/visit_compliance/").status_code == 403
     assert head.api("get", "/api/v1/visit_compliance/?month=2026-13").status_code == 400
+
+
+def test_the_monthly_job_generates_the_plans_as_the_system_user(app, world, visits_world):
+    """The RQ job kind the schedule fires on the 1st (jobs/kind_visit_plans.py), run as a worker
+    runs it (execute claims the run, calls the job, records the summary); a re-run adds nothing."""
+    from backoffice.cli import act_as_system
+    from backoffice.jobs.execute import execute
+    from backoffice.jobs.schedule import PERIODIC
+
+    month = visits_world
+    entry = next(e for e in PERIODIC if e.name == "visit-plans-monthly")
+    at = entry.next_fire(dt.datetime(2026, 11, 20, 9, 0))
+    assert at == dt.datetime(2026, 12, 1, 1, 0) and entry.params(at) == {"month": "2026-12"}
+    summaries = []
+    for _ in range(2):
+        with app.app_context():
+            act_as_system()
+            run = m.JobRun(kind="visits.plan_month", queue="default", state="queued",
+                           params={"month": f"{month:%Y-%m}"})
+            db.session.add(run)
+            db.session.commit()
+            assert getattr(execute(run.id), "value", None) == "finished"
+            db.session.expire_all()  # the run row was finished by the executor's own statement
+            summaries.append(db.session.get(m.JobRun, run.id).summary)
+            db.session.execute(sa.delete(m.JobRun).where(m.JobRun.id == run.id))
+            db.session.commit()
+    assert summaries[0]["plans"] == 3 and summaries[0]["items"] == len(freq.due_dates(7, month)) + 2 + 1
+    assert (summaries[1]["plans"], summaries[1]["items"]) == (0, 0)
+    with app.app_context():
+        plan = db.session.execute(sa.select(m.VisitPlan).where(m.VisitPlan.staff_id == world["staff"]["t_cm2"])).scalar_one()
+        assert plan.created_by.username == "system" and plan.state.value == "draft"
