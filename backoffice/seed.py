@@ -96,7 +96,9 @@ def seed_sla(session):
 
 
 def _entitlements():
-    return {k: "\n".join(v) for k, v in ENTITLEMENTS.items()}
+    # One service per line, every sub-tier (日常, 特色, 延伸) in the source's order; joining the
+    # sub-tier dict itself stored "daily\nfeatured\nextended" (issue #13; fixed in 0009_visits).
+    return {k: "\n".join(s for group in v.values() for s in group) for k, v in ENTITLEMENTS.items()}
 
 
 def seed_reference_data():

@@ -45,6 +45,12 @@ def _next_year_start(now):
     return now.replace(year=now.year + 1, month=1, day=1, hour=3, minute=0, second=0, microsecond=0)
 
 
+def _next_month_start(now):
+    """01:00 on the 1st of the next month (SPEC §5: visit plans are generated at month start)."""
+    year, month = now.year + (now.month == 12), now.month % 12 + 1
+    return now.replace(year=year, month=month, day=1, hour=1, minute=0, second=0, microsecond=0)
+
+
 def _previous_quarter(at):
     q = (at.month - 1) // 3  # 0-based quarter of the firing time
     return f"{at.year}Q{q}" if q else f"{at.year - 1}Q4"
@@ -75,6 +81,8 @@ PERIODIC = [
     # SPEC §6: the monthly appraisal ranking of the month before (jobs/kind_appraisal_ranking.py)
     Periodic("appraisal-ranking-monthly", "appraisal.ranking", _next_month_second,
              lambda at: {"period": _previous_month(at)}, dedupe=_ranking_key),
+    Periodic("visit-plans-monthly", "visits.plan_month", _next_month_start,
+             lambda at: {"month": f"{at:%Y-%m}"}, dedupe=lambda params: f"visits:plans:{params['month']}"),
 ]
 
 

@@ -4,6 +4,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_now
@@ -12,6 +13,30 @@ from .base import AuditMixin, Model, Validated, Versioned
 from .choices import VisitKind, VisitPlanState, choice_column_type
 from .clients import Client
 from .org import Staff
+
+
+def entitlements_of(level):
+    """The "3+3" services of a service level (seed 004 §2.3): the active service-level tier's
+    list (data an admin can edit), else the regulation's list (rules/service_level.py)."""
+    from backoffice.extensions import db
+    from backoffice.rules.service_level import ENTITLEMENTS
+
+    from .tiers import Tier, TierScheme
+
+    level = getattr(level, "value", level)
+    if not level:
+        return []
+    text = db.session.execute(
+        sa.select(Tier.entitlements).join(TierScheme)
+        .where(TierScheme.kind == "service_level", TierScheme.active.is_(True), Tier.code == level)
+    ).scalar()
+    if text:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    return [s for group in ENTITLEMENTS.get(level, {}).values() for s in group]
+
+
+def services_of(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class VisitLog(Validated, Versioned, AuditMixin, Model):
@@ -55,7 +80,17 @@ class VisitLog(Validated, Versioned, AuditMixin, Model):
         for name, bound in (("latitude", 90), ("longitude", 180)):
             v = values.get(name)
             if v is not None and not -bound <= v <= bound:
-                errors[name] = _("Out of range.")
+                errors[name] = _("Must lie between -%(bound)s and %(bound)s.", bound=bound)
+        client = values.get("client")
+        done = services_of(values.get("services_done"))
+        if hasattr(client, "service_level") and done:  # a loaded client (the API's raw payload has an id)
+            allowed = set(entitlements_of(client.service_level))
+            unknown = [s for s in done if s not in allowed]
+            if unknown:
+                errors["services_done"] = _("Not a service of this client's service level: %(names)s.",
+                                            names="、".join(unknown))
+        if values.get("kind") in ("follow_up", VisitKind.follow_up) and values.get("satisfaction") is None:
+            errors["satisfaction"] = _("A follow-up visit records the client's satisfaction.")
         return errors
 
 
@@ -78,7 +113,14 @@ class VisitPlan(Validated, Versioned, AuditMixin, Model):
 
 
 class VisitPlanItem(Model):
+    """One visit a plan expects: a client, the first day of its period, done or not. Carried-over
+    items (last month's unfinished ones, SPEC §5) are due on the 1st and marked ``carried_over``;
+    the unique key makes plan generation idempotent."""
+
     __tablename__ = "visit_plan_item"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "client_id", "due_on", "carried_over", name="uq_visit_plan_item"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("visit_plan.id", ondelete="CASCADE"), index=True)
     plan: Mapped[VisitPlan] = relationship(back_populates="items")
@@ -87,3 +129,25 @@ class VisitPlanItem(Model):
     due_on: Mapped[dt.date] = mapped_column()
     done: Mapped[bool] = mapped_column(default=False)
     carried_over: Mapped[bool] = mapped_column(default=False)
+    visit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("visit_log.id", ondelete="SET NULL"))
+    visit: Mapped[Optional[VisitLog]] = relationship()
+
+    def __repr__(self):
+        return f"{self.client} {self.due_on:%Y-%m-%d}" if self.due_on else str(self.client)
+
+
+class VisitPlanEvent(Model):
+    """Every step of a visit plan: who, when, from, to, note (SPEC §5: each step recorded)."""
+
+    __tablename__ = "visit_plan_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("visit_plan.id", ondelete="CASCADE"), index=True)
+    plan: Mapped[VisitPlan] = relationship(backref=sa.orm.backref("events", order_by="VisitPlanEvent.id",
+                                                                  cascade="all, delete-orphan"))
+    event: Mapped[str] = mapped_column(sa.String(30))
+    from_state: Mapped[Optional[str]] = mapped_column(sa.String(30))
+    to_state: Mapped[str] = mapped_column(sa.String(30))
+    at: Mapped[dt.datetime] = mapped_column(default=business_now)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ab_user.id"))
+    user: Mapped[Optional[User]] = relationship()
+    note: Mapped[Optional[str]] = mapped_column(sa.Text)

@@ -37,6 +37,10 @@ ROLES = {
         (REFERENCE_VIEWS, READ), (REFERENCE_VIEWS, r"can_export"),
         (TICKET_VIEWS, READ), (TICKET_VIEWS, WRITE), (TICKET_VIEWS, r"can_export|ticket_.*|can_transition|can_hand_over"),
         (VISIT_VIEWS, READ), (VISIT_VIEWS, WRITE), (VISIT_VIEWS, r"can_export|plan_.*|can_transition"),
+        # SPEC §5 pages (views/visits.py): the route (a head may own clients too), a plan's page,
+        # the compliance report and "generate the plans now"
+        (r"VisitRouteView", r"can_route"), (r"VisitPlanPageView", r"can_show"),
+        (r"VisitCompliance(View|Api)", r"can_report|can_generate"), (r"Today's visits|Visit compliance", MENUS),
         (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*|can_sheet_.*|can_transition"),
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel|cancel"),  # "cancel" = list action
         (AUDIT_VIEWS, READ), (AUDIT_VIEWS, r"can_export"), (JOB_VIEWS, r"can_export"),
@@ -57,6 +61,9 @@ ROLES = {
         # SPEC §5: the client manager submits their own plan and its results (the machine checks whose)
         (r"VisitPlan(View|Api)", r"plan_submit|plan_submit_result|can_transition"),
         *OWN_SHEET,
+        # ... and edits it while planned or rejected (services/visits.py check_editable); issue #13
+        (r"VisitPlan(View|Api)", r"can_(edit|put)"), (r"VisitPlanItem(View|Api)", WRITE),
+        (r"VisitRouteView", r"can_route"), (r"VisitPlanPageView", r"can_show"), (r"Today's visits", MENUS),
     ],
     "ServiceDesk": [
         (r"(Client|Contact)(View|Api)", READ),
@@ -73,6 +80,7 @@ ROLES = {
         (REFERENCE_VIEWS, READ), (REFERENCE_VIEWS, r"can_export"),
         (TICKET_VIEWS, READ), (TICKET_VIEWS, r"can_export"),
         (VISIT_VIEWS, READ), (VISIT_VIEWS, r"can_export"),
+        (r"VisitCompliance(View|Api)", r"can_report"), (r"VisitPlanPageView", r"can_show"), (r"Visit compliance", MENUS),
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_export"),  # SPEC §9: exports what it can list
         (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7: reads survey figures
         (r"SurveyAnswerView", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §1: 内勤 imports answers
@@ -80,6 +88,7 @@ ROLES = {
     "Viewer": [
         (r".*(View|Api)", READ),
         (r".*(View|Api)", r"can_export"),
+        (r"VisitCompliance(View|Api)", r"can_report"), (r"Visit compliance", MENUS),  # SPEC §5 report, read-only
     ],
 }
 

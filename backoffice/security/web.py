@@ -99,7 +99,8 @@ def prepare(app):
         session_cookie_http_only=True,
         session_cookie_samesite=config.get("SESSION_COOKIE_SAMESITE", "Lax"),
         x_content_type_options=True,
-        # geolocation for our own pages only: a visit logged on site records where (SPEC §5).
+        # Geolocation for our own pages only: the visit form of 今日拜访 records where a visit
+        # took place when the user allows it (SPEC §5 "location when on site", issue #13).
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "(self)"},
     )
     CSRFProtect(app)  # one per app (tests build several): app.extensions["csrf"]

@@ -84,6 +84,9 @@ def register(appbuilder):
     from .survey_answers import register as register_survey_answers  # answers, phone entry, import, /survey
 
     register_survey_answers(appbuilder)
+    from .visits import register as register_visit_pages  # 今日拜访, plan page, compliance (SPEC §5)
+
+    register_visit_pages(appbuilder)
     for view in (TierView, VisitPlanItemView, AppraisalItemView, AppraisalScoreView):
         appbuilder.add_view_no_menu(view)
     for api in (

@@ -48,6 +48,9 @@ KEY_MODELS = {
     "ClientImportView.run": m.JobRun,
     "PurchaseImportView.run": m.JobRun,
     "SurveyAnswerImportView.run": m.JobRun,
+    "VisitRouteView.log": m.Client,  # the visit form of 今日拜访 takes the client (SPEC §5)
+    "VisitPlanPageView.show": m.VisitPlan,
+    "VisitPlanPageView.step": m.VisitPlan,
 }
 # Import previews and confirmations take an upload ticket, bound to the user who uploaded it
 # (imports/uploads.py); the matrix uploads one as another user (see ``foreign_upload``).

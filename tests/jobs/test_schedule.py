@@ -33,7 +33,7 @@ def test_each_firing_is_placed_once_however_many_workers_ask(job_app):
         registry = ScheduledJobRegistry(queue=Queue("default", connection=redis_connection()))
         ids = set(registry.get_job_ids())
     assert sorted(first) == ["sched-appraisal-ranking-monthly-203106020400", "sched-scale-quarterly-203107010200",
-                             "sched-tier-yearly-203201010300"]
+                             "sched-tier-yearly-203201010300", "sched-visit-plans-monthly-203106010100"]
     assert again == []
     assert set(first) <= ids
 
