@@ -1,6 +1,6 @@
 """The monthly appraisal ranking (queue ``recalc``, SPEC §6 and §8).
 
-    appraisal.ranking   {"period": "2026-10"}   rank per department and template, 末位 warning
+    appraisal.ranking   {"period": "2026-10"}   rank per department and template, Last-place warning
 
 Launched on demand (``services.appraisals.launch_ranking``, the sheet list's button) and by the
 periodic schedule (``schedule.py``, the 2nd of each month for the month before).

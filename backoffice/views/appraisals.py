@@ -175,7 +175,7 @@ class AppraisalSheetView(LifecycleViewMixin, ScopedModelView):
         AUDIT_FIELDSET,
     ]
     label_columns = {**ScopedModelView.label_columns, "approved_at": _l("Approved at"), "rank": _l("Rank"),
-                     "ranked_of": _l("Ranked of"), "last_three_months": _l("末位 warning")}
+                     "ranked_of": _l("Ranked of"), "last_three_months": _l("Last-place warning")}
     related_views = [AppraisalScoreView]
     base_order = ("month", "desc")
     formatters_columns = {"pay_factor": percent, "month": month_text, "last_three_months": warning_text}

@@ -16,7 +16,7 @@ from backoffice.services.calendar import import_year_csv, unconfirmed_years
 from backoffice.views.base import ScopedApi, ScopedModelView
 
 LABELS = {
-    "day": _l("Date"), "working": _l("Working day (调休)"), "name": _l("Name"),
+    "day": _l("Date"), "working": _l("Working day (make-up day)"), "name": _l("Name"),
     "source": _l("Source"), "confirmed": _l("Confirmed"),
 }
 COLUMNS = ["day", "working", "name", "source", "confirmed"]
@@ -36,7 +36,7 @@ class CalendarDayView(ScopedModelView):
     base_order = ("day", "desc")
     list_template = "calendar/list.html"
     description_columns = {
-        "working": _l("Ticked: a make-up working day (调休) on a weekend; empty: a day off (放假)."),
+        "working": _l("Ticked: a make-up working day on a weekend; empty: a day off."),
         "confirmed": _l("Empty: provisional, the State Council has not published this year yet."),
     }
     api_actions = {"import_csv": "POST /api/v1/calendar_day/import"}

@@ -15,6 +15,7 @@ import logging
 import sys
 
 import sqlalchemy.exc as sa_exc
+from flask_appbuilder import ModelRestApi
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -135,11 +136,9 @@ def refuse_nul_on_other_apis():
     it on the field (``ScopedApi``, ``input_checks.payload_errors``)."""
     if not request.path.startswith("/api/"):
         return None
-    from backoffice.views.base import ScopedApi
-
     owner = next((v for v in current_app.appbuilder.baseviews
                   if getattr(v, "blueprint", None) is not None and v.blueprint.name == request.blueprint), None)
-    if isinstance(owner, ScopedApi):
+    if isinstance(owner, ModelRestApi):  # our record APIs are all ScopedApi (FAB's own are off)
         return None
     if _has_nul(request.args.to_dict(flat=False)) or _has_nul(request.get_json(silent=True)):
         from backoffice.views.input_checks import text_error

@@ -102,7 +102,8 @@ def value_error(column, value):
         digits, exponent = len(number.as_tuple().digits), number.as_tuple().exponent
         places = max(0, -number.normalize().as_tuple().exponent) if number else 0
         if places > scale:
-            return _("At most %(places)s decimal places.", places=scale)
+            # the same words as the amount parser (views/amount_fields.py): one rule, one message
+            return _("At most %(places)s decimal places; the amount is not rounded for you.", places=scale)
         if coltype.precision is not None:
             whole = max(0, digits + exponent)  # digits before the decimal point
             if whole > coltype.precision - scale:

@@ -88,7 +88,9 @@ def test_department_head_watches_a_recalculation_finish_without_reloading(page, 
 
     # Still waiting behind the self-test when the page appears: nothing is finished yet.
     assert run_state(page, recalc) in ("queued", "running")
-    assert page.inner_text(f"tr.job-run[data-run-id='{recalc}'] .job-params") == f"SCALE {period}"
+    # parameters read as a sentence (issue #11): the scheme's name and the period in words
+    params = page.inner_text(f"tr.job-run[data-run-id='{recalc}'] .job-params")
+    assert params.startswith("分级方案：经营规模") and "期间：" in params and "SCALE" not in params
     page.evaluate(
         """([busy]) => {
             window.__sameDocument = 'job-screen';

@@ -130,7 +130,7 @@ def extra_rows(app):
     ("get", f"/api/v1/client/{BIG}"), ("get", f"/api/v1/appraisal_score/{BIG}"), ("get", f"/api/v1/visit_plan/{BIG}"),
     ("get", f"/ticketview/show/{BIG}"), ("get", f"/ticketview/edit/{BIG}"), ("get", f"/ticketview/delete/{BIG}"),
     ("post", f"/ticketview/edit/{BIG}"), ("get", f"/clientview/show/{BIG}"), ("get", f"/purchaserecordview/edit/{BIG}"),
-    ("get", f"/ticketview/action/export/{BIG}"), ("get", "/ticketview/show/abc"),
+    ("post", f"/ticketview/action/export/{BIG}"), ("get", "/ticketview/show/abc"),
 ])
 def test_key_beyond_int4_is_404(app, login, method, url):
     b = login("t_admin")
@@ -158,7 +158,7 @@ def test_action_post_with_impossible_row_id(app, login, world):
     before = snapshot(app)
     r = b.post("/ticketview/action_post", data={"action": "nope", "rowid": [str(world["tickets"]["W001"])]})
     assert r.status_code == 404 and page_message(r) == "没有这个操作。"
-    r = b.get(f"/ticketview/action/nope/{world['tickets']['W001']}")
+    r = b.post(f"/ticketview/action/nope/{world['tickets']['W001']}")  # actions are POST-only
     assert r.status_code == 404 and page_message(r) == "没有这个操作。"
     assert snapshot(app) == before
 
@@ -236,7 +236,7 @@ def test_api_nul_in_english(app, login, world):
 
 @pytest.mark.parametrize("body,field,message", [
     ({"quantity": 99999999999, "amount": "1"}, "quantity", "必须在 -2,147,483,648 到 2,147,483,647 之间。"),
-    ({"quantity": 1, "amount": "1.123456789"}, "amount", "最多 2 位小数。"),
+    ({"quantity": 1, "amount": "1.123456789"}, "amount", "最多保留 2 位小数；系统不会替您四舍五入。"),
     ({"quantity": 1, "amount": "1234567890123456"}, "amount", "整数部分最多 12 位。"),
     ({"quantity": 1, "amount": 1e300}, "amount", "整数部分最多 12 位。"),
 ])
@@ -257,7 +257,7 @@ def test_score_with_too_many_decimals(app, login, world):
     before = snapshot(app)
     r = b.api("put", f"/api/v1/appraisal_score/{score_id}", json={"score": "1.123456789"})
     assert r.status_code == 422, r.data
-    assert api_message(r, "score") == "最多 2 位小数。"
+    assert api_message(r, "score") == "最多保留 2 位小数；系统不会替您四舍五入。"
     r = b.post(f"/appraisalscoreview/edit/{score_id}", data={"score": "1.123456789", "note": ""})
     assert r.status_code == 200
     assert field_errors(r.get_data(as_text=True), "score")

@@ -36,8 +36,9 @@ def test_models_import_installs_nothing_and_create_app_installs_once_in_order(tm
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["after_import"] == [False, False, False]
-    # derived fields first, then the change log notes old values, then the survey hooks (listeners.py)
-    assert out["before_flush"] == ["update_derived", "_note_old_values", "invite_on_close"]
+    assert out["after_import"] == [False] * 4
+    # derived fields first, SLA deadlines restamped, then the change log notes old values (so it
+    # records the new deadline), then the survey hooks (listeners.py)
+    assert out["before_flush"] == ["update_derived", "restamp_on_change", "_note_old_values", "invite_on_close"]
     assert out["after_flush"] == ["_write_change_log"]
     assert out["after_rollback"] == ["_forget_on_rollback"]

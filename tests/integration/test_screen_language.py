@@ -181,7 +181,7 @@ def _count(app, model):
 
 
 @pytest.mark.parametrize("locale, expected", [
-    ("zh", "期间请写成年度（2026）或半年度"), ("zh_HK", "期間請寫成年度"), ("en", "Write the period as a year"),
+    ("zh", "周期请写成年份（2026）或半年"), ("zh_HK", "週期請寫成年份"), ("en", "Write the period as a year"),
 ])
 def test_campaign_period_message_in_the_users_language(app, locale, expected):
     from flask import session

@@ -1,4 +1,4 @@
-"""Monthly ranking and the 末位 warning (SPEC §6): rules/appraisal_ranking.py."""
+"""Monthly ranking and the Last-place warning (SPEC §6): rules/appraisal_ranking.py."""
 import datetime as dt
 from decimal import Decimal
 
