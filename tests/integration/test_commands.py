@@ -255,7 +255,7 @@ def test_visit_plan_submitted_by_its_manager_approved_only_by_the_head(app, logi
         assert head.api("post", url, json={"event": "submit"}).status_code == 422  # not the head's own plan
         assert cm.api("post", url, json={"event": "submit"}).status_code == 200
         assert cm.api("post", url, json={"event": "approve"}).status_code in (403, 422)
-        r = head.api("post", url, json={"event": "reject"})
+        r = head.api("post", url, json={"event": "reject", "note": "缺少三家重点客户"})  # a rejection needs its reason
         assert r.status_code == 200 and r.json["state"] == "rejected"
         # rejected: editable again, then submitted again and approved
         assert cm.api("post", url, json={"event": "submit"}).status_code == 200
