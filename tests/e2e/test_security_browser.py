@@ -42,7 +42,9 @@ def test_action_button_works_and_pages_break_no_csp_rule(page, live_server, e2e_
         page.wait_for_load_state("networkidle")
     page.goto(f"{live_server}/ticketview/show/{ticket_id}")
     page.once("dialog", lambda d: d.accept())
-    page.click('[id="btn-action-TicketView.action-ticket_start"]')
+    # The button posts a form: wait for the navigation it starts, not for the page already loaded.
+    with page.expect_navigation():
+        page.click('[id="btn-action-TicketView.action-ticket_start"]')
     page.wait_for_load_state()
     with app.app_context():
         db.session.expire_all()
