@@ -30,7 +30,7 @@ run: i18n-compile
 
 # Two processes (the machine has two cores); a file's tests stay together (they share fixtures).
 test: i18n-compile
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 
 unit: install
 	$(BIN)/python -m pytest tests/unit

@@ -43,7 +43,7 @@ def make_app(backend, tmp_path_factory, **overrides):
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-of-thirty-two-bytes-or-more",  # HS256 wants >= 32 bytes
         "REDIS_URL": None,
         "RATELIMIT_ENABLED": False,
     }

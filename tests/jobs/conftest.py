@@ -53,7 +53,7 @@ class WorkerProcess:
         env.update(
             DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
             REDIS_URL=app.redis_url,
-            SECRET_KEY="test-secret",
+            SECRET_KEY="test-secret-of-thirty-two-bytes-or-more",
             BACKOFFICE_INSTANCE=str(log_path.parent),
             PYTHONUNBUFFERED="1",
             WORKER_MAINTENANCE_INTERVAL="3",
