@@ -144,3 +144,14 @@ class DeadlineInterface(SQLAInterface):
         if DEADLINE_COLUMN in show_columns:
             values.insert(show_columns.index(DEADLINE_COLUMN), deadline_state(item, *deadline_bounds()))
         return values
+
+
+class DeadlineExportMixin:
+    """The CSV export leaves the badge out: it is the screen's reading of 办结时限 and the clock at
+    that moment (both exported as columns); as a column of its own it would also force the export
+    off its streamed SELECT onto ORM rows (views/export.py ``_plan``)."""
+
+    def export_query(self):
+        export, filters = super().export_query()
+        export.columns = [c for c in export.columns if c != DEADLINE_COLUMN]
+        return export, filters

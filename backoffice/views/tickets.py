@@ -19,7 +19,7 @@ from backoffice.services.tickets import register, transition  # noqa: F401  (imp
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.labels import AUDIT_FIELDSET
 from backoffice.views.sla import due_provisional_formatter, provisional_warning
-from backoffice.views.ticket_deadlines import DEADLINE_LABEL, DeadlineInterface, deadline_badge
+from backoffice.views.ticket_deadlines import DEADLINE_LABEL, DeadlineExportMixin, DeadlineInterface, deadline_badge
 from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, command_response, lifecycle_action
 
 TICKET_FORM = [
@@ -47,7 +47,7 @@ class TicketEventView(ScopedModelView):
     base_order = ("at", "desc")
 
 
-class TicketView(LifecycleViewMixin, ScopedModelView):
+class TicketView(DeadlineExportMixin, LifecycleViewMixin, ScopedModelView):
     # overdue / due today / due this week filters on due_at and the deadline badge (views/ticket_deadlines.py)
     datamodel = DeadlineInterface(Ticket)
     list_columns = ["number", "client", "type", "severity", "status", "subject", "receiver", "registered_at", "due_at",

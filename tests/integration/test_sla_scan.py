@@ -275,3 +275,14 @@ def test_the_filter_link_helper_gives_the_urls_documented(app):
         assert deadline_list_url("overdue").endswith("/ticketview/list/?_flt_4_due_at=1")
         assert deadline_list_url("today").endswith("_flt_5_due_at=1")
         assert deadline_list_url("week").endswith("_flt_6_due_at=1")
+
+
+def test_the_overdue_filter_carries_into_the_csv_export(app, scan_tickets, login, monkeypatch):
+    monkeypatch.setattr(sla_scan, "business_now", lambda: NOW)
+    with app.app_context():
+        numbers = {n: db.session.get(m.Ticket, pk).number for n, pk in scan_tickets.items()}
+    r = login("t_admin").get("/ticketview/export/?_flt_4_due_at=1")
+    assert r.status_code == 200
+    text = r.get_data().decode("utf-8-sig")
+    assert numbers["team"] in text and numbers["both"] in text
+    assert numbers["future"] not in text and numbers["closed"] not in text and numbers["fed_back"] not in text
