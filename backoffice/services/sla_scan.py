@@ -15,7 +15,7 @@ DO NOTHING``, over every open ticket with a missed deadline, joined to the heads
   department, or of the nearest department above it that has heads (a team's head is the head
   of the department it belongs to, as in ``demo._department_head``);
 - each (ticket, deadline kind) is escalated once: ``NOT EXISTS`` an earlier notification of that
-  ticket and kind (even if the heads changed since), and the unique constraint (ticket, kind,
+  ticket and kind (even if the heads changed since; read once into a MATERIALIZED CTE), and the unique constraint (ticket, kind,
   recipient) with ``ON CONFLICT DO NOTHING`` so two scans racing cannot notify anyone twice.
 
 [decision] The scan does NOT move the ticket to 已升级 (escalated). In ``rules/ticket_states.py``
@@ -118,6 +118,14 @@ def escalation_rows(now, dialect):
         .where(missed(kind, now, t))
         for kind in (FIRST_RESPONSE, RESOLUTION)
     )).cte("overdue")
+    # The deadlines escalated before, read once as the statement starts (MATERIALIZED): a NOT EXISTS
+    # probing ``notification`` itself would, on a table the planner thinks empty (the first scan
+    # of a backlog), re-scan the rows this very INSERT adds (invisible to it, but still read) for
+    # every candidate row: quadratic (bench/sla.py found it at 1,000,000 tickets).
+    escalated = (sa.select(n.c.ticket_id, n.c.kind)
+                 .where(n.c.kind.in_(sorted(NOTIFICATION_KINDS.values())),
+                        n.c.ticket_id.in_(sa.select(overdue.c.ticket_id)))
+                 .cte("escalated").prefix_with("MATERIALIZED"))
     heads = heads_cte()
     route = head_route_cte(heads)
     target = sa.case((overdue.c.department_id.in_(sa.select(heads.c.department_id)), overdue.c.department_id),
@@ -128,7 +136,7 @@ def escalation_rows(now, dialect):
         .select_from(overdue.join(c, c.c.id == overdue.c.client_id)
                      .outerjoin(route, route.c.dept_id == c.c.department_id)
                      .join(heads, heads.c.department_id == target))
-        .where(~sa.exists().where(n.c.ticket_id == overdue.c.ticket_id, n.c.kind == overdue.c.kind))
+        .where(~sa.exists().where(escalated.c.ticket_id == overdue.c.ticket_id, escalated.c.kind == overdue.c.kind))
     )
 
 
