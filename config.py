@@ -43,6 +43,8 @@ class Config:
     # A running job whose worker has not beaten for this many seconds is failed (worker lost),
     # so its work can be launched again (backoffice.jobs.runs.reap_stale).
     JOB_HEARTBEAT_GRACE = int(os.environ.get("JOB_HEARTBEAT_GRACE", 90))
+    # SPEC §4 / issue #12: minutes between two deadline escalation scans (jobs/schedule.py)
+    SLA_SCAN_MINUTES = int(os.environ.get("SLA_SCAN_MINUTES", 5))
     # Recalculations (backoffice.recalc): clients written per batch (progress moves per batch),
     # and the key-account profit share (SPEC §3.4 / seed 001 "如10%": a default, editable).
     RECALC_BATCH_SIZE = int(os.environ.get("RECALC_BATCH_SIZE", 20000))

@@ -1,7 +1,8 @@
-"""Benchmark of SLA deadline stamping (SPEC §4) on PostgreSQL.
+"""Benchmark of SLA deadline stamping and of the overdue scan (SPEC §4, issue #12) on PostgreSQL.
 
     .venv/bin/python bench/sla.py                    # N = 1,000,000 imported tickets (make bench-sla)
     .venv/bin/python bench/sla.py --tickets 100000   # a quick look on a busy machine
+    .venv/bin/python bench/sla.py --part scan        # only the scan (the tickets stamped untimed)
 
 Uses DATABASE_URL (a scratch PostgreSQL database: the bench adds its tickets to it) or creates a
 fresh database on postgresql://postgres@127.0.0.1:5432 and drops it afterwards. Builds N unstamped
@@ -14,6 +15,20 @@ provisional calendar), over every type and class, then measures:
 
 Prints both times and A/B (target <= 3.0), whether A and B stamped identical values, and whether
 a random sample of 2,000 tickets equals the rule function ``services.sla.stamp`` (pure rules).
+
+The scan (``--part scan`` or ``all``): the N stamped tickets are spread over eight clients in eight
+teams under one department (the department and the odd teams have heads with logins, the even
+teams none) and over the open states (registered, in progress, escalated, fed back), a third of
+them with a responsible team. At ``--scan-now`` (default 2026-03-01 12:00) it measures
+
+  S  the product's ``services.sla_scan.escalate_overdue()``: ONE INSERT ... SELECT ... ON CONFLICT
+     DO NOTHING into ``notification`` (its unique and unread indexes), committed;
+  R  one reference statement computing the same set: CREATE TABLE ... AS WITH RECURSIVE ... SELECT
+     (heads, nearest head up the tree with DISTINCT ON, a LATERAL pair of deadlines per ticket);
+  S2 the same scan again (everything escalated already: writes nothing) against R2, the
+     reference's SELECT counting the same set (no write).
+
+Prints S/R (target <= 2.0), S2/R2, and whether the notifications written equal the reference set.
 """
 import argparse
 import os
@@ -25,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import close, fresh_database, log, timed, vacuum  # noqa: E402
 
 TARGET = 3.0
+SCAN_TARGET = 2.0
 SAMPLE = 2000
 # (type, class) mix of the imported tickets
 KINDS = [("complaint", "own_service"), ("complaint", "product"), ("complaint", "external"), ("inquiry", None),
@@ -108,6 +124,113 @@ def build_data(db, sa, n):
     s.commit()
 
 
+SCAN_REFERENCE = """
+WITH RECURSIVE heads AS (
+    SELECT department_id AS dept, user_id FROM staff
+    WHERE position = 'dept_head' AND active AND user_id IS NOT NULL
+    UNION
+    SELECT d.id, s.user_id FROM department d JOIN staff s ON s.id = d.head_id WHERE s.active AND s.user_id IS NOT NULL
+), up AS (
+    SELECT id AS dept, id AS anc, 0 AS depth FROM department
+    UNION ALL
+    SELECT up.dept, d.parent_id, up.depth + 1 FROM up JOIN department d ON d.id = up.anc WHERE d.parent_id IS NOT NULL
+), route AS (
+    SELECT DISTINCT ON (dept) dept, anc FROM up WHERE anc IN (SELECT dept FROM heads) ORDER BY dept, depth
+), due AS (
+    SELECT t.id, k.kind, k.due, t.responsible_department_id AS rd, c.department_id AS cd
+    FROM ticket t JOIN client c ON c.id = t.client_id
+    CROSS JOIN LATERAL (VALUES
+        ('overdue.first_response', CASE WHEN t.status = 'registered' THEN t.first_response_due_at END),
+        ('overdue.resolution', CASE WHEN t.status IN ('registered', 'in_progress', 'escalated') THEN t.due_at END)
+    ) AS k(kind, due)
+    WHERE k.due < :now
+)
+SELECT h.user_id AS recipient_id, due.kind, due.id AS ticket_id, due.due AS due_at
+FROM due LEFT JOIN route r ON r.dept = due.cd
+JOIN heads h ON h.dept = CASE WHEN due.rd IN (SELECT dept FROM heads) THEN due.rd ELSE r.anc END
+"""
+
+
+def build_scan_org(db, sa, user):
+    """One department with eight teams (heads: the department and the odd teams), a client per
+    team; the bench tickets spread over them, over the open states and responsible teams."""
+    s = db.session
+    tag = os.getpid()
+    fmt = s.execute(sa.text("SELECT id FROM business_format ORDER BY id LIMIT 1")).scalar()
+
+    def head(code, dept):
+        uid = s.execute(sa.text(
+            "INSERT INTO ab_user (first_name, last_name, username, email, active) "
+            "VALUES ('bench', :c, :c, :e, true) RETURNING id"), {"c": f"{code}{tag}", "e": f"{code}{tag}@bench.invalid"}).scalar()
+        s.execute(sa.text(
+            "INSERT INTO staff (name, employee_no, user_id, department_id, position, pay_base, active) "
+            "VALUES (:c, :c, :u, :d, 'dept_head', 0, true)"), {"c": f"{code}{tag}", "u": uid, "d": dept})
+
+    root = s.execute(sa.text("INSERT INTO department (code, name) VALUES (:c, 'bench scan') RETURNING id"),
+                     {"c": f"BS{tag}"}).scalar()
+    head("BSH", root)
+    teams, clients = [], []
+    for i in range(8):
+        team = s.execute(sa.text("INSERT INTO department (code, name, parent_id) VALUES (:c, 'bench team', :p) "
+                                 "RETURNING id"), {"c": f"BS{tag}T{i}", "p": root}).scalar()
+        if i % 2:
+            head(f"BSH{i}", team)
+        teams.append(team)
+        clients.append(s.execute(sa.text("""
+            INSERT INTO client (code, name, status, department_id, market_type, business_format_id, key_account,
+                                development_potential, created_on, changed_on, created_by_fk, changed_by_fk)
+            VALUES (:code, 'bench', 'active', :dept, 'C', :fmt, false, false, now(), now(), :u, :u) RETURNING id"""),
+            {"code": f"BS{tag}C{i}", "dept": team, "fmt": fmt, "u": user.id}).scalar())
+    s.execute(sa.text(f"""
+        UPDATE ticket SET client_id = (ARRAY{clients})[1 + id % 8],
+               responsible_department_id = CASE WHEN id % 3 = 0 THEN (ARRAY{teams})[1 + (id / 3) % 8] END,
+               status = (ARRAY['registered', 'in_progress', 'escalated', 'fed_back'])[1 + (id / 7) % 4]
+        WHERE number LIKE 'BN%'"""))
+    s.commit()
+
+
+def bench_scan(db, sa, n, now):
+    from backoffice.cli import act_as_system
+    from backoffice.services import sla_scan
+
+    user = act_as_system()
+    timed("spread the tickets over the scan's departments", lambda: build_scan_org(db, sa, user))
+    vacuum(db, sa, "ticket", "client", "department", "staff", "notification")
+    params = {"now": now}
+
+    def run_r():
+        db.session.execute(sa.text("DROP TABLE IF EXISTS bench_scan_r"))
+        db.session.execute(sa.text("CREATE TABLE bench_scan_r AS " + SCAN_REFERENCE), params)
+        db.session.commit()
+        return db.session.execute(sa.text("SELECT COUNT(*) FROM bench_scan_r")).scalar()
+
+    t_r, count_r = timed("R reference CREATE TABLE AS SELECT", run_r)
+    t_s, count_s = timed("S services.sla_scan.escalate_overdue()", lambda: sla_scan.escalate_overdue(now))
+    t_s2, count_s2 = timed("S2 the same scan again", lambda: sla_scan.escalate_overdue(now))
+    t_r2, _ = timed("R2 reference SELECT COUNT(*)", lambda: db.session.execute(
+        sa.text(f"SELECT COUNT(*) FROM ({SCAN_REFERENCE}) x"), params).scalar())
+    diff = db.session.execute(sa.text("""
+        SELECT (SELECT COUNT(*) FROM (SELECT recipient_id, kind, ticket_id, due_at FROM notification
+                                      EXCEPT SELECT recipient_id, kind, ticket_id, due_at FROM bench_scan_r) a)
+             + (SELECT COUNT(*) FROM (SELECT recipient_id, kind, ticket_id, due_at FROM bench_scan_r
+                                      EXCEPT SELECT recipient_id, kind, ticket_id, due_at FROM notification) b)""")).scalar()
+    overdue = db.session.execute(sa.text("SELECT COUNT(DISTINCT ticket_id) FROM bench_scan_r")).scalar()
+    load = os.getloadavg()
+    log("")
+    log(f"scan at {now:%Y-%m-%d %H:%M} over N = {n:,} open tickets: {overdue:,} overdue, "
+        f"{count_r:,} notifications in the reference set")
+    log(f"S  escalate_overdue    : {t_s:8.2f} s  ({count_s:,} written)")
+    log(f"R  reference statement : {t_r:8.2f} s")
+    log(f"S/R = {t_s / t_r:.2f}  (target <= {SCAN_TARGET})")
+    log(f"S2 second scan         : {t_s2:8.2f} s  ({count_s2:,} written)   R2 reference SELECT: {t_r2:.2f} s   "
+        f"S2/R2 = {t_s2 / t_r2:.2f}")
+    log(f"S and R identical: {'yes' if diff == 0 and count_s == count_r and count_s2 == 0 else f'NO ({diff} differ)'}")
+    log(f"load average (1, 5, 15 min): {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    assert diff == 0 and count_s == count_r and count_s2 == 0, "the scan and the reference differ"
+    db.session.execute(sa.text("DROP TABLE IF EXISTS bench_scan_r"))
+    db.session.commit()
+
+
 def reset(db, sa):
     db.session.execute(sa.text("UPDATE ticket SET sla_policy_id = NULL, first_response_due_at = NULL, due_at = NULL, "
                                "due_provisional = false WHERE number LIKE 'BN%'"))
@@ -118,8 +241,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the fresh database")
+    parser.add_argument("--part", choices=("all", "stamp", "scan"), default="all")
+    parser.add_argument("--scan-now", default="2026-03-01T12:00", help="the scan's clock (business time)")
     args = parser.parse_args()
     n = args.tickets
+    import datetime as dt
+
+    scan_now = dt.datetime.fromisoformat(args.scan_now)
 
     url, drop = (os.environ["DATABASE_URL"], None) if os.environ.get("DATABASE_URL") else fresh_database()
     os.environ.setdefault("BACKOFFICE_INSTANCE", "/tmp/backoffice-bench")
@@ -140,6 +268,10 @@ def main():
             initialise()
             timed("build data", lambda: build_data(db, sa, n))
             vacuum(db, sa, "ticket", "calendar_day")
+            if args.part == "scan":
+                timed("stamp the tickets (untimed for the scan)", lambda: sla.stamp_deadlines_sql(commit=True))
+                bench_scan(db, sa, n, scan_now)
+                return
             closes = f"{_hours()[1]:%H:%M:%S}"
 
             def run_b():
@@ -185,6 +317,8 @@ def main():
                 f"{'yes' if rule_diff == 0 else f'NO ({rule_diff} differ)'}")
             db.session.execute(sa.text("DROP TABLE IF EXISTS bench_sla_b"))
             db.session.commit()
+            if args.part == "all":
+                bench_scan(db, sa, n, scan_now)
     finally:
         close(app, drop, keep=args.keep)
 

@@ -1,4 +1,5 @@
-"""Periodic launches on RQ's own scheduler (SPEC §8: quarterly scale re-rank, yearly re-grade).
+"""Periodic launches on RQ's own scheduler (SPEC §8: quarterly scale re-rank, yearly re-grade;
+SPEC §4: the deadline escalation scan every few minutes).
 
 Each entry's next firing is an RQ job placed with ``Queue.enqueue_at`` under a job id derived
 from the firing time, so any number of workers can call ``ensure_scheduled`` without doubling
@@ -30,6 +31,7 @@ class Periodic:
     next_fire: Callable[[dt.datetime], dt.datetime]  # local now -> next local firing time
     params: Callable[[dt.datetime], dict]  # local firing time -> run parameters
     dedupe: Callable[[dict], str] = None  # run parameters -> dedupe key (default: the recalc key)
+    keep: int = 86400 * 30  # seconds RQ keeps a fired placement (a frequent entry keeps it shorter)
 
 
 def _next_quarter_start(now):
@@ -67,6 +69,19 @@ def _previous_month(at):
     return f"{year}-{month:02d}"
 
 
+def scan_minutes():
+    """Minutes between two escalation scans (config ``SLA_SCAN_MINUTES``, default 5, 1..60)."""
+    value = current_app.config.get("SLA_SCAN_MINUTES", 5) if has_app_context() else 5
+    return min(60, max(1, int(value or 5)))
+
+
+def _next_scan(now):
+    """The next multiple of ``scan_minutes()`` past the hour (SPEC §4: escalation every few minutes)."""
+    step = scan_minutes()
+    base = now.replace(second=0, microsecond=0)
+    return base + dt.timedelta(minutes=step - base.minute % step)
+
+
 def _ranking_key(params):
     from backoffice.services.appraisals import ranking_dedupe_key
 
@@ -83,6 +98,8 @@ PERIODIC = [
              lambda at: {"period": _previous_month(at)}, dedupe=_ranking_key),
     Periodic("visit-plans-monthly", "visits.plan_month", _next_month_start,
              lambda at: {"month": f"{at:%Y-%m}"}, dedupe=lambda params: f"visits:plans:{params['month']}"),
+    # SPEC §4 / issue #12: overdue tickets escalated to the department heads (jobs/kind_sla_scan.py)
+    Periodic("sla-scan", "sla.scan", _next_scan, lambda at: {}, dedupe=lambda params: "sla:scan", keep=3600),
 ]
 
 
@@ -103,7 +120,7 @@ def ensure_scheduled(now=None):
                 continue
             get_queue("default").enqueue_at(
                 at.astimezone(dt.timezone.utc), "backoffice.jobs.schedule.fire", entry.name, at.isoformat(),
-                job_id=job_id, result_ttl=86400 * 30,
+                job_id=job_id, result_ttl=entry.keep,
             )
         except RedisError:
             return placed

@@ -117,6 +117,7 @@ def declared_pairs(role_name, available):
 COMMON = [
     (r"UserDBModelView", r"can_userinfo|resetmypassword|userinfoedit"),
     (r"ResetMyPasswordView|UserInfoEditView", r"can_this_form_(get|post)"),
+    (r"NotificationView", r"can_inbox|can_mark_read"),  # one's own notifications (issue #12)
 ]
 
 

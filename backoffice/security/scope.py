@@ -51,6 +51,8 @@ SCOPED = {
     m.SurveyAnswer: ("invitation", m.SurveyAnswer.invitation_id),
     m.SurveyResult: ("result", m.SurveyResult.campaign_id),
     m.SurveyRectification: ("department", m.SurveyRectification.department_id),
+    # In-app notifications (issue #12): a personal inbox, its recipient's only, whatever the role.
+    m.Notification: ("recipient", m.Notification.recipient_id),
 }
 
 
@@ -139,6 +141,8 @@ def scope_clause(model, user=None):
     if model not in SCOPED:
         return None
     user = user if user is not None else current_user()
+    if SCOPED[model][0] == "recipient":  # before the roles reaching everything: Admin too sees only its own
+        return SCOPED[model][1] == getattr(user, "id", None) if getattr(user, "id", None) else sa.false()
     pairs = reaches(user)
     if ("all", "all") in pairs or "Admin" in {r.name for r in getattr(user, "roles", []) or []}:
         return None

@@ -19,6 +19,7 @@ from backoffice.services.tickets import register, transition  # noqa: F401  (imp
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.labels import AUDIT_FIELDSET
 from backoffice.views.sla import due_provisional_formatter, provisional_warning
+from backoffice.views.ticket_deadlines import DEADLINE_LABEL, DeadlineExportMixin, DeadlineInterface, deadline_badge
 from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, command_response, lifecycle_action
 
 TICKET_FORM = [
@@ -46,15 +47,18 @@ class TicketEventView(ScopedModelView):
     base_order = ("at", "desc")
 
 
-class TicketView(LifecycleViewMixin, ScopedModelView):
-    datamodel = SQLAInterface(Ticket)
+class TicketView(DeadlineExportMixin, LifecycleViewMixin, ScopedModelView):
+    # overdue / due today / due this week filters on due_at and the deadline badge (views/ticket_deadlines.py)
+    datamodel = DeadlineInterface(Ticket)
     list_columns = ["number", "client", "type", "severity", "status", "subject", "receiver", "registered_at", "due_at",
-                    "due_provisional"]
-    formatters_columns = {"due_provisional": due_provisional_formatter}  # SPEC §4 provisional calendar (sla-core)
-    mobile_columns = ["number", "client", "status", "due_at"]  # a phone card (views/cards.py)
+                    "deadline", "due_provisional"]
+    label_columns = {**ScopedModelView.label_columns, "deadline": DEADLINE_LABEL}
+    formatters_columns = {"due_provisional": due_provisional_formatter,  # SPEC §4 provisional calendar (sla-core)
+                          "deadline": deadline_badge}
+    mobile_columns = ["number", "client", "status", "due_at", "deadline"]  # a phone card (views/cards.py)
     search_columns = [
         "number", "client", "type", "complaint_class", "severity", "channel", "status",
-        "receiver", "responsible_department", "registered_at",
+        "receiver", "responsible_department", "registered_at", "due_at",
     ]
     order_columns = ["number", "type", "severity", "status", "registered_at", "due_at"]
     add_columns = TICKET_FORM + ["registered_at"]  # the real receipt time of a call logged afterwards (sla-core)
@@ -64,7 +68,7 @@ class TicketView(LifecycleViewMixin, ScopedModelView):
         (_l("Content"), {"fields": ["subject", "description", "complainant_name", "complainant_phone"]}),
         (_l("Handling"), {"fields": [
             "receiver", "responsible_department", "responsible_staff", "about_staff",
-            "registered_at", "first_response_due_at", "due_at", "due_provisional", "sla_policy", "fed_back_at", "closed_at", "resolution", "callback_result",
+            "registered_at", "first_response_due_at", "due_at", "deadline", "due_provisional", "sla_policy", "fed_back_at", "closed_at", "resolution", "callback_result",
         ]}),
         AUDIT_FIELDSET,
     ]

@@ -38,7 +38,7 @@ def test_ticket_list_marks_number_client_state_deadline(app, login):
     html = login("t_head1").get("/ticketview/list/").get_data(as_text=True)
     assert 'class="table table-bordered table-hover bo-cards"' in html
     marked = cells(html)
-    assert {c for c, kind in marked.items() if kind == "bo-col-key"} == {"number", "client", "status", "due_at"}
+    assert {c for c, kind in marked.items() if kind == "bo-col-key"} == {"number", "client", "status", "due_at", "deadline"}  # + the deadline badge (issue #12)
     assert marked["subject"] == "bo-col-extra" and marked["receiver"] == "bo-col-extra"
 
 

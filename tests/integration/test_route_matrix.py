@@ -51,6 +51,7 @@ KEY_MODELS = {
     "VisitRouteView.log": m.Client,  # the visit form of 今日拜访 takes the client (SPEC §5)
     "VisitPlanPageView.show": m.VisitPlan,
     "VisitPlanPageView.step": m.VisitPlan,
+    "NotificationView.mark_read": m.Notification,  # issue #12: one's own notifications only
 }
 # Import previews and confirmations take an upload ticket, bound to the user who uploaded it
 # (imports/uploads.py); the matrix uploads one as another user (see ``foreign_upload``).
@@ -131,6 +132,10 @@ def extra_rows(app):
                 made.append(camp)
                 made.append(m.SurveyRectification(campaign=camp, department_id=w["departments"][dept],
                                                   notes=f"整改措施{dept}矩阵"))
+        for username in ("t_head1", "t_head2", "t_admin"):  # an inbox each (issue #12): the recipient's only
+            made.append(m.Notification(recipient_id=users[username].id, kind="overdue.resolution",
+                                       ticket_id=w["tickets"]["W003" if username == "t_head1" else "W002"],
+                                       params={"number": f"GD-{username}"}))
         s.add_all(made)
         s.commit()
         ids = [(type(o), o.id) for o in made]

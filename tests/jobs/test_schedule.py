@@ -19,6 +19,18 @@ def test_firing_times_and_periods():
     assert schedule._previous_quarter(dt.datetime(2026, 4, 1, 2, tzinfo=SHANGHAI)) == "2026Q1"
 
 
+def test_the_escalation_scan_fires_every_few_minutes(job_app):
+    at = dt.datetime(2026, 11, 23, 10, 2, 31, tzinfo=SHANGHAI)
+    assert schedule._next_scan(at) == dt.datetime(2026, 11, 23, 10, 5, tzinfo=SHANGHAI)
+    assert schedule._next_scan(at.replace(minute=55, second=0)) == dt.datetime(2026, 11, 23, 11, 0, tzinfo=SHANGHAI)
+    job_app.config["SLA_SCAN_MINUTES"] = 15
+    try:
+        with job_app.app_context():
+            assert schedule._next_scan(at) == dt.datetime(2026, 11, 23, 10, 15, tzinfo=SHANGHAI)
+    finally:
+        job_app.config.pop("SLA_SCAN_MINUTES")
+
+
 def test_each_firing_is_placed_once_however_many_workers_ask(job_app):
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
@@ -33,6 +45,7 @@ def test_each_firing_is_placed_once_however_many_workers_ask(job_app):
         registry = ScheduledJobRegistry(queue=Queue("default", connection=redis_connection()))
         ids = set(registry.get_job_ids())
     assert sorted(first) == ["sched-appraisal-ranking-monthly-203106020400", "sched-scale-quarterly-203107010200",
+                             "sched-sla-scan-203105101005",  # every 5 minutes (issue #12)
                              "sched-tier-yearly-203201010300", "sched-visit-plans-monthly-203106010100"]
     assert again == []
     assert set(first) <= ids
