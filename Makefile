@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 export FLASK_APP := app
 
-.PHONY: run test install i18n i18n-compile worker scheduler bench bench-sla unit integration e2e fuzz clean
+.PHONY: run serve test install i18n i18n-compile worker scheduler bench bench-sla bench-export bench-load bench-soak unit integration e2e fuzz clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: i18n-compile
 	$(BIN)/flask backoffice init
 	$(BIN)/flask backoffice demo-data
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Production (README "Production"): gunicorn with the production settings. Needs SECRET_KEY,
+# DATABASE_URL (PostgreSQL) and REDIS_URL in the environment; WEB_CONCURRENCY workers (gunicorn.conf.py).
+# Run `flask backoffice init` once per release first (migrations, permissions, roles).
+serve: i18n-compile
+	BACKOFFICE_ENV=$${BACKOFFICE_ENV:-production} $(BIN)/gunicorn -c gunicorn.conf.py app:app
 
 # Two processes (the machine has two cores); a file's tests stay together (they share fixtures).
 test: i18n-compile
