@@ -64,5 +64,11 @@ SLA_TICKETS ?= 1000000
 bench-sla: install
 	$(BIN)/python bench/sla.py --tickets $(SLA_TICKETS)
 
+# Issue #16: the client export as Admin, a DeptHead (1 department of 20) and BackOffice (5 of 20)
+# against COPY over the same rows, under gunicorn; on a busy machine: make bench-export EXPORT_CLIENTS=100000
+EXPORT_CLIENTS ?= 1000000
+bench-export: i18n-compile
+	$(BIN)/python bench/export.py --clients $(EXPORT_CLIENTS)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
