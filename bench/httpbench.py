@@ -23,7 +23,8 @@ def free_port():
 
 
 @contextlib.contextmanager
-def gunicorn(url, port, workers=1, threads=4, production=True, extra_env=None, log_path=os.devnull):
+def gunicorn(url, port, workers=1, threads=4, production=True, extra_env=None, log_path=os.devnull,
+             app_module="app:app", pythonpath=None):
     """gunicorn serving the app on 127.0.0.1:``port`` against database ``url``; yields the Popen.
 
     ``production``: BACKOFFICE_ENV=production (secure cookies, the request time limit).
@@ -35,8 +36,10 @@ def gunicorn(url, port, workers=1, threads=4, production=True, extra_env=None, l
     env.pop("REDIS_URL", None)
     env.update(extra_env or {})
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
-                                cwd=ROOT, env=env, stdout=log, stderr=log)
+        cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+        if pythonpath:
+            cmd += ["--pythonpath", pythonpath]
+        proc = subprocess.Popen(cmd + [app_module], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 120
         while True:

@@ -60,7 +60,7 @@ SELECT 'L' || lpad(g::text, 7, '0'),
        f.ids[1 + g % array_length(f.ids, 1)],
        (ARRAY['city_a','city_b','town','rural'])[1 + g % 4],
        (ARRAY['A','B','C'])[1 + g % 3], g % 17 = 0, false,
-       '某市某区某路' || g || '号', '0571-' || lpad((g % 10000000)::text, 8, '0'),
+       '某市某区某路' || g || '号', '0571-' || (20000000 + g % 80000000),
        1, now(), now(), :u, :u
 FROM generate_series(1, :n) AS g
 CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM business_format) AS f
