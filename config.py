@@ -104,6 +104,9 @@ class Config:
     # default in development, where long in-process jobs run inside a request). RQ workers never
     # have it: their statements do not run in a request. gunicorn's own timeout (gunicorn.conf.py)
     # is a last resort above it.
+    # List screens count at most this many records, then say "more than 10,000"
+    # (backoffice/views/list_count.py, issue #16); 0: FAB's exact count.
+    LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 10000))
     REQUEST_TIME_LIMIT = _seconds("REQUEST_TIME_LIMIT", 30.0 if ENV_NAME == "production" else 0.0)
     WTF_CSRF_TIME_LIMIT = None
     # Sign-in throttling (Flask-Limiter through FAB; counters in Redis when REDIS_URL is set,

@@ -42,7 +42,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # answered the arbiter for this long is killed and replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
-keepalive = 5
+# Idle keep-alive connections wait this long (seconds) for their next request: longer than a person
+# pauses between clicks, so a reused connection is not closed under the client (a reset).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 30))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 500))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -218,3 +218,29 @@ def test_a_client_that_disconnects_mid_export_frees_its_cursor(pg_app, gunicorn_
     conn.request("GET", "/clientview/export/?_flt_0_code=DC000001", headers={"Cookie": cookie})
     r = conn.getresponse()
     assert r.status == 200 and "DC000001" in r.read().decode("utf-8-sig")
+
+
+# -- the list's count at a million clients (views/list_count.py) ----------------------------------
+def test_the_list_counts_up_to_the_cap_then_says_more_than(pg_app):
+    from backoffice.views.list_count import CountAtLeast
+
+    browser = Browser(pg_app, "t_admin")
+    browser.get("/lang/en")
+    with pg_app.app_context():
+        total = db.session.execute(sa.text("SELECT count(*) FROM client")).scalar()
+    assert total > 3
+    pg_app.config["LIST_COUNT_CAP"] = 3
+    try:
+        page = browser.get("/clientview/list/").get_data(as_text=True)
+        assert "more than 3" in page
+        browser.get("/lang/zh")
+        assert "超过 3" in browser.get("/clientview/list/").get_data(as_text=True)
+        # the API keeps FAB's exact count (scripts page by it)
+        assert browser.get("/api/v1/client/").get_json()["count"] == total
+        pg_app.config["LIST_COUNT_CAP"] = total  # at or under the cap: exact
+        page = browser.get("/clientview/list/").get_data(as_text=True)
+        assert "超过" not in page and re.search(rf"\b{total}\b", page)
+    finally:
+        pg_app.config["LIST_COUNT_CAP"] = 10000
+    count = CountAtLeast(4, 3)
+    assert count == 4 and count / 2 == 2  # pages are computed on the value
