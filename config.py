@@ -104,9 +104,9 @@ class Config:
     # default in development, where long in-process jobs run inside a request). RQ workers never
     # have it: their statements do not run in a request. gunicorn's own timeout (gunicorn.conf.py)
     # is a last resort above it.
-    # List screens count at most this many records, then say "more than 10,000"
+    # List screens count at most this many records, then say "more than 2,000"
     # (backoffice/views/list_count.py, issue #16); 0: FAB's exact count.
-    LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 10000))
+    LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 2000))
     REQUEST_TIME_LIMIT = _seconds("REQUEST_TIME_LIMIT", 30.0 if ENV_NAME == "production" else 0.0)
     WTF_CSRF_TIME_LIMIT = None
     # Sign-in throttling (Flask-Limiter through FAB; counters in Redis when REDIS_URL is set,
@@ -131,6 +131,9 @@ class Config:
     FAB_UPDATE_PERMS = False  # permissions are synced by `flask backoffice init`, not at every boot
     FAB_CREATE_DB = False  # the schema comes from Alembic migrations, not create_all
     FAB_API_MAX_PAGE_SIZE = 500
+    # FAB's security manager with one permission query per request instead of one per check
+    # (backoffice/security/access_cache.py, issue #16).
+    FAB_SECURITY_MANAGER_CLASS = "backoffice.security.access_cache.SecurityManager"
 
     # SPEC §10: Simplified Chinese by default; zh_HK is FAB's Traditional Chinese catalogue.
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh")
