@@ -70,5 +70,15 @@ EXPORT_CLIENTS ?= 1000000
 bench-export: i18n-compile
 	$(BIN)/python bench/export.py --clients $(EXPORT_CLIENTS)
 
+# Issue #16: 50 users for 5 minutes against gunicorn (production settings) on PostgreSQL with
+# 1,000,000 clients (built once by bench/loaddata.py, then reused); the soak runs 15 minutes and
+# reports RSS growth per web worker. Quicker: make bench-load LOAD_ARGS="--users 10 --minutes 1"
+LOAD_ARGS ?=
+bench-load: i18n-compile
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+bench-soak: i18n-compile
+	$(BIN)/python bench/load.py --soak $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
