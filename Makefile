@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 export FLASK_APP := app
 
-.PHONY: run test install i18n i18n-compile worker scheduler bench bench-sla unit integration e2e fuzz clean
+.PHONY: run serve test install i18n i18n-compile worker scheduler bench bench-sla bench-export bench-load bench-soak unit integration e2e fuzz clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: i18n-compile
 	$(BIN)/flask backoffice init
 	$(BIN)/flask backoffice demo-data
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Production (README "Production"): gunicorn with the production settings. Needs SECRET_KEY,
+# DATABASE_URL (PostgreSQL) and REDIS_URL in the environment; WEB_CONCURRENCY workers (gunicorn.conf.py).
+# Run `flask backoffice init` once per release first (migrations, permissions, roles).
+serve: i18n-compile
+	BACKOFFICE_ENV=$${BACKOFFICE_ENV:-production} $(BIN)/gunicorn -c gunicorn.conf.py app:app
 
 # Two processes (the machine has two cores); a file's tests stay together (they share fixtures).
 test: i18n-compile
@@ -59,6 +65,22 @@ SLA_TICKETS ?= 1000000
 SLA_PART ?= all
 bench-sla: install
 	$(BIN)/python bench/sla.py --tickets $(SLA_TICKETS) --part $(SLA_PART)
+
+# Issue #16: the client export as Admin, a DeptHead (1 department of 20) and BackOffice (5 of 20)
+# against COPY over the same rows, under gunicorn; on a busy machine: make bench-export EXPORT_CLIENTS=100000
+EXPORT_CLIENTS ?= 1000000
+bench-export: i18n-compile
+	$(BIN)/python bench/export.py --clients $(EXPORT_CLIENTS)
+
+# Issue #16: 50 users for 5 minutes against gunicorn (production settings) on PostgreSQL with
+# 1,000,000 clients (built once by bench/loaddata.py, then reused); the soak runs 15 minutes and
+# reports RSS growth per web worker. Quicker: make bench-load LOAD_ARGS="--users 10 --minutes 1"
+LOAD_ARGS ?=
+bench-load: i18n-compile
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+bench-soak: i18n-compile
+	$(BIN)/python bench/load.py --soak $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

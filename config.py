@@ -20,16 +20,39 @@ def _secret_key(env: str) -> str:
     are never signed with a key that changes on restart or ships in the repository.
     """
     key = os.environ.get("SECRET_KEY")
+    if env == "production":
+        problem = production_secret_problem(key)
+        if problem:
+            raise RuntimeError(problem)
     if key:
         return key
-    if env == "production":
-        raise RuntimeError("SECRET_KEY must be set when BACKOFFICE_ENV=production")
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+MIN_SECRET_KEY_LENGTH = 32  # 16 random bytes in hex: a key a person types is no key
+
+
+def production_secret_problem(key):
+    """Why ``key`` cannot sign production sessions, or None. Also used by gunicorn.conf.py, so
+    ``make serve`` stops with this sentence before it forks any worker."""
+    hint = ("generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))' "
+            "and export it (the same value on every web machine)")
+    if not key:
+        return f"SECRET_KEY must be set when BACKOFFICE_ENV=production: {hint}."
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return (f"SECRET_KEY is too short ({len(key)} characters, at least {MIN_SECRET_KEY_LENGTH} "
+                f"when BACKOFFICE_ENV=production): {hint}.")
+    return None
+
+
+def _seconds(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
 
 
 class Config:
@@ -72,6 +95,21 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = ENV_NAME == "production"
+    # Production (issue #16): the remember-me cookie follows the session cookie; links that
+    # url_for builds outside a request (e-mails, job summaries) are https (TLS ends at the proxy).
+    REMEMBER_COOKIE_SECURE = ENV_NAME == "production"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PREFERRED_URL_SCHEME = "https" if ENV_NAME == "production" else "http"
+    # Request time limit (issue #16, backoffice/views/time_limit.py): on PostgreSQL every
+    # statement run for a web request is cancelled by the server past this many seconds, and the
+    # request is answered 503 with a message in the user's language. 0 switches it off (the
+    # default in development, where long in-process jobs run inside a request). RQ workers never
+    # have it: their statements do not run in a request. gunicorn's own timeout (gunicorn.conf.py)
+    # is a last resort above it.
+    # List screens count at most this many records, then say "more than 2,000"
+    # (backoffice/views/list_count.py, issue #16); 0: FAB's exact count.
+    LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 2000))
+    REQUEST_TIME_LIMIT = _seconds("REQUEST_TIME_LIMIT", 30.0 if ENV_NAME == "production" else 0.0)
     WTF_CSRF_TIME_LIMIT = None
     # Sign-in throttling (Flask-Limiter through FAB; counters in Redis when REDIS_URL is set,
     # RATELIMIT_STORAGE_URI overrides): FAB's burst limit per address on every attempt, then
@@ -95,6 +133,9 @@ class Config:
     FAB_UPDATE_PERMS = False  # permissions are synced by `flask backoffice init`, not at every boot
     FAB_CREATE_DB = False  # the schema comes from Alembic migrations, not create_all
     FAB_API_MAX_PAGE_SIZE = 500
+    # FAB's security manager with one permission query per request instead of one per check
+    # (backoffice/security/access_cache.py, issue #16).
+    FAB_SECURITY_MANAGER_CLASS = "backoffice.security.access_cache.SecurityManager"
 
     # SPEC §10: Simplified Chinese by default; zh_HK is FAB's Traditional Chinese catalogue.
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh")

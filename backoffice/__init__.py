@@ -43,6 +43,10 @@ def create_app(config=None):
     from backoffice.views.errors import register as register_error_answers  # issue #9: no 5xx on bad input
 
     register_error_answers(app)
+    from backoffice.views import time_limit  # issue #16: statement_timeout per request -> 503
+
+    with app.app_context():
+        time_limit.install(app)
 
     from backoffice.cli import backoffice_cli
 

@@ -6,10 +6,11 @@ its printed score, competition rank, pool size N and the tier the rules give it.
 * ``python``: the inputs are loaded in bulk (one aggregated SELECT, never one query per client)
   and the pure rule functions of ``backoffice.rules`` decide (``scale_codes``, ``annual_tier``,
   ``is_key_account``, ``default_service_level``). Used on SQLite (the embedded demo) and for the
-  key-account and service-level runs everywhere.
+  key-account runs everywhere.
 * ``sql`` (PostgreSQL, the fast path for the big quarterly and yearly runs): the business scale
   and the annual tier computed by one INSERT ... SELECT with window functions, with exact
-  integer arithmetic (cross-multiplication, amounts in cents) so ties are real ties.
+  integer arithmetic (cross-multiplication, amounts in cents) so ties are real ties; the
+  service level (which follows every scale run) by one INSERT ... SELECT of the clients' scale.
   ``tests/jobs/test_recalc_jobs.py`` proves it gives the same rows as the rule functions on
   random data with many ties.
 """
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from backoffice.pgcopy import copy_rows
 from backoffice.rules.key_account import DEFAULT_AMOUNT_THRESHOLD, DEFAULT_PROFIT_SHARE_THRESHOLD, is_key_account
 from backoffice.rules.scale import scale_codes
-from backoffice.rules.service_level import default_service_level
+from backoffice.rules.service_level import DEFAULT_LEVEL_BY_SCALE, default_service_level
 from backoffice.rules.tiers import annual_tier, validate_thresholds
 
 RESULT_COLUMNS = ("seq", "client_id", "score", "rank", "pool_size", "tier_id", "fmt_code")
@@ -307,7 +308,25 @@ def sql_annual(conn, target):
     """), params).rowcount
 
 
-SQL = {"business_scale": sql_scale, "annual_amount": sql_annual}
+def sql_service_level(conn, target):
+    """The service level in one statement; mirrors ``python_service_level``: every active client,
+    its latest scale as the score, the tier of ``default_service_level(scale)`` (SPEC §3.3,
+    ``rules.service_level.DEFAULT_LEVEL_BY_SCALE``), none without a scale. The scale run's
+    follow-up (issue #16): reading a million clients into Python only to copy them back was
+    most of its time."""
+    whens, params = [], {}
+    for scale in sorted(DEFAULT_LEVEL_BY_SCALE):
+        params[f"t{scale}"] = target.tier_by_code(default_service_level(scale))
+        whens.append(f"WHEN {int(scale)} THEN CAST(:t{scale} AS INTEGER)")
+    return conn.execute(sa.text(f"""
+        INSERT INTO recalc_result (seq, client_id, score, rank, pool_size, tier_id, fmt_code)
+        SELECT ROW_NUMBER() OVER (ORDER BY c.id), c.id, CAST(c.scale AS VARCHAR(40)), NULL, NULL,
+               CASE c.scale {' '.join(whens)} ELSE NULL END, NULL
+        FROM client c WHERE c.status = 'active'
+    """), params).rowcount
+
+
+SQL = {"business_scale": sql_scale, "annual_amount": sql_annual, "service_level": sql_service_level}
 
 
 def compute(conn, target, method=None):

@@ -16,7 +16,7 @@ from backoffice.extensions import db
 from backoffice.models import Tier, TierScheme
 from backoffice.recalc import compute as C
 from backoffice.recalc.plan import parse_scheme_period
-from backoffice.recalc.write import SchemeTiers, scheme_statements, write_batch
+from backoffice.recalc.write import SchemeTiers, history_exists, scheme_statements, write_batch
 
 ADVISORY_LOCK = 740_031  # "recalc": one recalculation writes at a time (pg_advisory_xact_lock)
 SAMPLE = 10  # client codes shown per problem in a run's summary
@@ -110,9 +110,10 @@ def recalculate(scheme_code, period_text, *, run_id=None, progress=None, expecte
     own = _scheme_tiers(target, override_wins=(kind == "service_level"))
     statements = [] if later else scheme_statements(kind, own, service_tiers)
     params = {"scheme": target.scheme_id, "period": period.label, "run": run_id, "now": started}
+    first_history = not history_exists(conn, target.scheme_id, period.label)
     for lo in range(0, total, batch_size):
         hi = min(lo + batch_size, total)
-        write_batch(conn, statements, params, lo, hi)
+        write_batch(conn, statements, params, lo, hi, first_history=first_history)
         if postgresql:  # SQLite allows one writer: the progress row could not be written now
             progress(hi, total)
 

@@ -74,6 +74,19 @@ HISTORY = """
 """
 
 
+# The first run of a scheme and period (every quarter's normal case): nothing to conflict with,
+# so a plain INSERT, without ON CONFLICT's speculative insertion per row (issue #16). The run
+# holds the recalculation advisory lock, so no other run can add rows of this period meanwhile.
+HISTORY_FIRST = HISTORY.split("ON CONFLICT")[0]
+
+
+def history_exists(conn, scheme_id, period):
+    """Has this scheme and period any history yet (then a re-run upserts)?"""
+    return conn.execute(sa.text(
+        "SELECT EXISTS (SELECT 1 FROM tier_history WHERE scheme_id = :s AND period = :p)"),
+        {"s": scheme_id, "p": period}).scalar()
+
+
 def client_tier_upsert(tiers, source_select):
     """Upsert ``client_tier`` rows of one scheme from ``source_select`` (client_id, computed tier id, score)."""
     effective = effective_sql("client_tier.override_tier_id", "excluded.computed_tier_id",
@@ -149,11 +162,13 @@ def scheme_statements(kind, own, service=None):
     return stmts
 
 
-def write_batch(conn, statements, params, lo, hi, history=True):
-    """One batch: history, then (if ``statements``) current tiers and client columns."""
+def write_batch(conn, statements, params, lo, hi, history=True, first_history=False):
+    """One batch: history, then (if ``statements``) current tiers and client columns.
+
+    ``first_history``: no history row of this scheme and period exists (``history_exists``)."""
     values = dict(params, lo=lo, hi=hi)
     now_type = sa.bindparam("now", type_=sa.DateTime())
     if history:
-        conn.execute(sa.text(HISTORY).bindparams(now_type), values)
+        conn.execute(sa.text(HISTORY_FIRST if first_history else HISTORY).bindparams(now_type), values)
     for stmt in statements:
         conn.execute(sa.text(stmt), values)

@@ -31,6 +31,7 @@ from backoffice.views.formatting import formatters_for
 from backoffice.views.history import HistoryMixin
 from backoffice.views import input_checks
 from backoffice.views.labels import LABELS
+from backoffice.views.list_count import with_capped_count
 from backoffice.views.lookup import lookup_fields
 from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
 from backoffice.services import CommandError
@@ -140,6 +141,8 @@ class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, Hist
         self._add_choice_fields(model)
         self._add_lookup_fields(model)  # client / staff pickers search as you type (views/lookup.py)
         self.datamodel = with_pinyin_order(self.datamodel)  # client names by pinyin (backoffice/collation.py)
+        # Screens count up to LIST_COUNT_CAP, then say "more than ..." (views/list_count.py, issue #16)
+        self.datamodel = with_capped_count(self.datamodel)
         rel = _scoped_query_rel_fields(model)
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}

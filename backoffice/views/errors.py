@@ -92,6 +92,11 @@ def http_error(exc):
 def api_answer(api):
     """For ``ScopedApi.response_500``: a DB refusal answered as 400/422, or None."""
     exc = sys.exc_info()[1]
+    from backoffice.views.time_limit import api_answer as time_limit_answer  # issue #16: 503
+
+    over_time = time_limit_answer(api, exc)
+    if over_time is not None:
+        return over_time
     if not isinstance(exc, DB_REFUSALS):
         return None
     _rollback()

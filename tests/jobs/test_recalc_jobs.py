@@ -348,7 +348,12 @@ def test_sql_fast_path_equals_the_rule_functions_on_random_data_with_ties(isolat
         specs.append((f"{i:04d}", fmt, rnd.choice("CX"), buys))
     with app.app_context():
         add_clients(app, specs, f"RQ{seed}-")
-        for code, period in (("SCALE", "2025Q2"), ("ANNUAL", "2025")):
+        # the service level reads each client's latest scale (some have none yet)
+        db.session.execute(sa.text(
+            "UPDATE client SET scale = CASE id % 4 WHEN 0 THEN NULL ELSE 1 + (id * 7 + :s) % 3 END "
+            "WHERE code LIKE :p"), {"s": seed, "p": f"RQ{seed}-%"})
+        db.session.commit()
+        for code, period in (("SCALE", "2025Q2"), ("ANNUAL", "2025"), ("SERVICE", "2025Q2")):
             scheme = db.session.execute(sa.select(TierScheme).where(TierScheme.code == code)).scalar_one()
             target = _target(scheme, parse_scheme_period(scheme.period_kind, period))
             conn = db.session.connection()
