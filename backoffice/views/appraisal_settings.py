@@ -25,6 +25,14 @@ from backoffice.views.lifecycle import command_response
 SPARE_ROWS = 2  # empty rows on the form for a new band
 
 
+def plain(value):
+    """95.00 -> "95", 89.99 -> "89.99", 1.0500 -> "1.05" (bounds and percents on screens)."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value).normalize():f}"
+    return text
+
+
 def month_text(value):
     return f"{value:%Y-%m}" if value is not None else ""
 
@@ -39,14 +47,14 @@ def band_label(band):
     """How a band reads on the sheet: "60–89.99 points: the score as a percentage"."""
     upper = Decimal(band.upper)
     top = upper if upper == 100 else upper - Decimal("0.01")
-    lower = f"{Decimal(band.lower):g}"
+    lower = plain(band.lower)
     if band.as_percentage:
-        return _("%(lo)s–%(hi)s points: the score as a percentage", lo=lower, hi=f"{top:g}")
-    return _("%(lo)s–%(hi)s points: %(pct)s", lo=lower, hi=f"{top:g}", pct=percent(band.factor))
+        return _("%(lo)s–%(hi)s points: the score as a percentage", lo=lower, hi=plain(top))
+    return _("%(lo)s–%(hi)s points: %(pct)s", lo=lower, hi=plain(top), pct=percent(band.factor))
 
 
 def _pct(value):
-    return "" if value is None else f"{Decimal(value) * 100:g}"
+    return "" if value is None else plain(Decimal(value) * 100)
 
 
 class AppraisalPayBandView(ScopedModelView):
@@ -85,9 +93,9 @@ class AppraisalPayBandView(ScopedModelView):
                 flash(exc.message, "danger")
         else:
             bands, rates = settings.current_settings()
-            rows = [{"lower": f"{b.lower:g}", "upper": f"{b.upper:g}", "factor": _pct(b.factor),
+            rows = [{"lower": plain(b.lower), "upper": plain(b.upper), "factor": _pct(b.factor),
                      "score_as_percentage": b.as_percentage} for b in bands]
-            rates = {k: f"{v * 100:g}" for k, v in rates.items()}
+            rates = {k: plain(v * 100) for k, v in rates.items()}
         rows = list(rows) + [{"lower": "", "upper": "", "factor": "", "score_as_percentage": False}] * SPARE_ROWS
         return self.render_template(
             "appraisals/pay_settings.html", rows=rows, rates=rates,
