@@ -71,7 +71,7 @@ def parse_bands(rows):
         lower = _number(row.get("lower"), f"band_{n}_lower", label)
         upper = _number(row.get("upper"), f"band_{n}_upper", label)
         factor = None
-        if not as_pct:
+        if not as_pct and row.get("factor") not in (None, ""):  # empty: band_problems says so
             factor = _number(row.get("factor"), f"band_{n}_factor", label) / 100
             if factor < 0 or factor > 10:
                 raise CommandError(_("Band %(n)s: the pay factor must be between 0 %% and 1000 %%.", n=n),

@@ -292,10 +292,12 @@ def outcome_record_checks(row, previous=None):
     if row.month is not None:
         row.month = row.month.replace(day=1)
     row.result = parse_outcome(row.result or "met")
-    check_outcome(row.department_id, row.month, row.result)
-    if previous is not None and previous[:2] != (row.department_id, row.month):
+    # the form sets the relationship, the API may set either
+    department_id = row.department.id if row.department is not None else row.department_id
+    check_outcome(department_id, row.month, row.result)
+    if previous is not None and previous[:2] != (department_id, row.month):
         check_outcome(previous[0], previous[1])
-    apply_outcome(row.department_id, row.month, row.result, row=row)
+    apply_outcome(department_id, row.month, row.result, row=row)
 
 
 def _int(v):

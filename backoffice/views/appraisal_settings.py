@@ -200,9 +200,10 @@ def _previous(item):
     import sqlalchemy as sa
 
     hist = sa.inspect(item).attrs
-    dept = hist.department_id.history.deleted or [item.department_id]
+    dept = hist.department.history.deleted
+    dept_id = dept[0].id if dept and dept[0] is not None else item.department_id
     month = hist.month.history.deleted or [item.month]
-    return dept[0], month[0]
+    return dept_id, month[0]
 
 
 class DepartmentMonthOutcomeApi(ScopedApi):

@@ -141,7 +141,7 @@ def test_new_bands_and_rates_recompute_open_sheets_only(app, login, month_clean)
                 m.ChangeLog.field == "final_pay")).scalars().all()
             assert any(e.new_value == "3060.00" for e in logged), [(e.old_value, e.new_value) for e in logged]
         page = login("t_head1").get(f"/appraisalsheetview/show/{open_pk}?_l_=en").get_data(as_text=True)
-        assert "85–95 points: 100%" in page
+        assert "85–94.99 points: 100%" in page
         shown = admin.get("/appraisalpaybandview/settings").get_data(as_text=True)
         assert 'value="85"' in shown
     finally:
@@ -202,7 +202,7 @@ def test_the_outcome_is_refused_once_a_sheet_of_the_month_is_final(app, login, m
     pk = _make_sheet(app, "t_cm1", status="final")
     head = login("t_head1")
     r = head.post("/departmentmonthoutcomeview/add?_l_=en", data={
-        "department": world["departments"]["D1A"], "month": "2024-07-01", "result": "exceeded"})
+        "department": world["departments"]["D1A"], "month": "2024-07-01", "result": "exceeded"}, follow_redirects=True)
     assert "can no longer be changed" in r.get_data(as_text=True)
     r = head.api("post", "/api/v1/department_month_outcome/", json={
         "department": world["departments"]["D1A"], "month": "2024-07-01", "result": "exceeded"})
@@ -220,7 +220,10 @@ def test_service_desk_and_back_office_see_their_own_sheet_only_and_may_object(ap
     colleague = _make_sheet(app, "t_cm1")
     from backoffice.clock import business_now
 
+    from backoffice.cli import act_as_system
+
     with app.app_context():
+        act_as_system()
         db.session.get(m.AppraisalSheet, own).approved_at = business_now()  # the window is open
         db.session.commit()
     me = login(username)
@@ -253,8 +256,11 @@ def test_objection_on_working_day_five_accepted_six_refused_across_a_holiday(app
 
     monkeypatch.setattr(commands, "business_now", lambda: today)
     monkeypatch.setattr(commands, "working_calendar", lambda: NATIONAL_DAY)
+    from backoffice.cli import act_as_system
+
     pk = _make_sheet(app, "t_cm1", status="approved")
     with app.app_context():
+        act_as_system()
         db.session.get(m.AppraisalSheet, pk).approved_at = APPROVED
         db.session.commit()
     cm = login("t_cm1")
