@@ -54,7 +54,10 @@ def sheet_page_context(sheet):
         "sheet_status": str(sheet.status.label) if sheet.status is not None else "",
         "sheet_may_score": commands.lifecycle.value(sheet.status) in commands.EDITABLE and commands.may_score(sheet),
         "sheet_may_object": "object" in events,
-        "sheet_objection_deadline": commands.objection_deadline_of(sheet),
+        # only while an objection is still possible (approved, none raised yet)
+        "sheet_objection_deadline": (commands.objection_deadline_of(sheet)
+                                     if commands.lifecycle.value(sheet.status) == "approved"
+                                     and sheet.objection_at is None else None),
         "sheet_ratings": staff_ratings(sheet.staff_id),
     }
 
