@@ -86,7 +86,7 @@ PROBLEM_MESSAGES = {
     "empty": lambda v: _("Give at least one pay band."),
     "bounds": lambda v: _("The band from %(lo)s to %(hi)s must have a lower bound below its upper bound, within 0–100.",
                           lo=v[0], hi=v[1]),
-    "factor": lambda v: _("The band from %(lo)s to %(hi)s needs a pay factor (0 %% or more) or \"score as percentage\".",
+    "factor": lambda v: _("The band from %(lo)s to %(hi)s needs a pay factor (at least 0 %%) or \"score as percentage\".",
                           lo=v[0], hi=v[1]),
     "start": lambda v: _("The bands must start at 0 points; nothing covers %(lo)s to %(hi)s.", lo=v[0], hi=v[1]),
     "end": lambda v: _("The bands must reach 100 points; nothing covers %(lo)s to %(hi)s.", lo=v[0], hi=v[1]),
