@@ -50,6 +50,8 @@ def band_label(band):
     lower = plain(band.lower)
     if band.as_percentage:
         return _("%(lo)s–%(hi)s points: the score as a percentage", lo=lower, hi=plain(top))
+    if Decimal(band.factor) == 0:  # seed 001 L516: 60分以下 不予发放绩效工资
+        return _("%(lo)s–%(hi)s points: no performance pay", lo=lower, hi=plain(top))
     return _("%(lo)s–%(hi)s points: %(pct)s", lo=lower, hi=plain(top), pct=percent(band.factor))
 
 
