@@ -25,6 +25,7 @@ from backoffice.services.labels import EVENT_LABELS
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, lifecycle_action
 from backoffice.views.formatting import percent
+from backoffice.formatting import period as period_words
 from backoffice.views.labels import AUDIT_FIELDSET
 
 
@@ -58,7 +59,8 @@ def sheet_page_context(sheet):
         "sheet_objection_deadline": (commands.objection_deadline_of(sheet)
                                      if commands.lifecycle.value(sheet.status) == "approved"
                                      and sheet.objection_at is None else None),
-        "sheet_ratings": staff_ratings(sheet.staff_id),
+        # periods in words (2026年下半年), as on the survey screens
+        "sheet_ratings": [dict(r, period=period_words(r["period"])) for r in staff_ratings(sheet.staff_id)],
     }
 
 

@@ -305,3 +305,39 @@ def test_bad_input_through_the_api_is_refused_in_the_users_language(app, login, 
     r = head.api("post", url, json={"event": "submit"})
     assert r.status_code == 422
     assert _sheet(app, pk)["status"] == "final" and _sheet(app, pk)["total"] == Decimal("88.00")
+
+
+# -- client ratings from the surveys beside the sheet (SPEC §6 evidence) ------------------------
+def test_client_ratings_of_the_staff_member_show_on_their_sheet(app, login, world):
+    from backoffice.cli import act_as_system
+
+    pk = world["sheets"]["t_cm1"]
+    with app.app_context():
+        act_as_system()
+        q = db.session.execute(sa.select(m.Questionnaire)).scalars().first()
+        c = m.SurveyCampaign(name="2026年下半年满意度抽样", kind="semiannual", period="2026H2", questionnaire=q,
+                             deadline=dt.date(2026, 11, 30))
+        db.session.add(c)
+        db.session.flush()
+        for staff in ("t_cm1", "t_cm2"):
+            db.session.add(m.SurveyResult(campaign=c, grouping="staff", key=str(world["staff"][staff]),
+                                          label=staff, answers=20, satisfied=17 if staff == "t_cm1" else 5,
+                                          satisfaction_rate=Decimal("0.85") if staff == "t_cm1" else Decimal("0.25"),
+                                          target=Decimal("0.85")))
+        db.session.commit()
+        cid = c.id
+    try:
+        page = login("t_head1").get(f"/appraisalsheetview/show/{pk}?_l_=en").get_data(as_text=True)
+        part = page[page.index("sheet-ratings"):]
+        part = part[:part.index("</table>")]
+        assert "2026年下半年满意度抽样" in part and "85.0 %" in part and "25.0 %" not in part, part
+        assert "2026H2" not in part
+        own = login("t_cm1").get(f"/appraisalsheetview/show/{pk}").get_data(as_text=True)
+        assert "85.0 %" in own[own.index("sheet-ratings"):] and "2026年下半年" in own
+        printed = login("t_head1").get(f"/appraisalsheetview/print/{pk}").get_data(as_text=True)
+        assert "2026-10" in printed and "2026-10-01" not in printed
+    finally:
+        with app.app_context():
+            db.session.execute(sa.delete(m.SurveyResult).where(m.SurveyResult.campaign_id == cid))
+            db.session.execute(sa.delete(m.SurveyCampaign).where(m.SurveyCampaign.id == cid))
+            db.session.commit()
