@@ -895,12 +895,21 @@ def load_demo(n_clients=500, seed=2026, today=DEMO_TODAY):
             for v in plan["visits"]
         )
         items = {(t.code, i.name): i for t in template_rows.values() for i in t.items}
+        # SPEC §6: the department's monthly result is one per department and month, entered by its
+        # head (DepartmentMonthOutcome); the first sheet planned in a department gives it.
+        outcomes = {}
+        for sh in plan["sheets"]:
+            outcomes.setdefault((staff[sh["staff"]].department, sh["month"]), sh["target_result"])
+        for (dept, month), result in outcomes.items():
+            session.add(m.DepartmentMonthOutcome(department=dept, month=month, result=result, entered_by=dept.head))
+        approved_at = dt.datetime.combine(plan["today"] - dt.timedelta(days=3), dt.time(10))
         for sh in plan["sheets"]:
             sheet = m.AppraisalSheet(
                 template=template_rows[sh["template"]], staff=staff[sh["staff"]],
                 evaluator=staff[sh["evaluator"]] if sh["evaluator"] else None, month=sh["month"],
-                status=sh["status"], target_result=sh["target_result"], pay_base=sh["pay_base"],
-                comments=sh["comments"],
+                status=sh["status"], pay_base=sh["pay_base"], comments=sh["comments"],
+                target_result=outcomes[(staff[sh["staff"]].department, sh["month"])],
+                approved_at=approved_at if sh["status"] == "approved" else None,
             )
             sheet.scores = [
                 m.AppraisalScore(item=items[(sh["template"], name)], max_points=max_points, score=score)

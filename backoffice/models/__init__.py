@@ -8,7 +8,10 @@ from .jobs import JobRun  # noqa: F401
 from .tiers import ClientTier, Tier, TierHistory, TierScheme  # noqa: F401
 from .tickets import Ticket, TicketEvent, TicketNumberCounter  # noqa: F401
 from .visits import VisitLog, VisitPlan, VisitPlanEvent, VisitPlanItem  # noqa: F401
-from .appraisals import AppraisalItem, AppraisalScore, AppraisalSheet, AppraisalTemplate, DepartmentMonthOutcome  # noqa: F401
+from .appraisals import (  # noqa: F401
+    AppraisalItem, AppraisalPayBand, AppraisalScore, AppraisalSheet, AppraisalTemplate, DepartmentAdjustment,
+    DepartmentMonthOutcome,
+)
 from .audit import ChangeLog  # noqa: F401
 from .sessions import UserSessionEpoch  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backoffice.rules.appraisal_pay import final_pay, pay_factor
+from backoffice.rules.appraisal_pay import ADJUSTMENT_RATES, DEFAULT_BANDS, PayBand, pay_breakdown
 
 from .base import AuditMixin, Model, Validated, Versioned
 from .choices import Position, SheetStatus, TargetResult, choice_column_type
@@ -135,8 +135,9 @@ class AppraisalSheet(Validated, Versioned, AuditMixin, Model):
         if total > 100:
             return  # refused by the score rules before it gets here; the CHECK backs it
         target = getattr(self.target_result, "value", self.target_result) or "met"
-        self.pay_factor = pay_factor(total)
-        self.final_pay = final_pay(Decimal(self.pay_base or 0), total, target)
+        bands, rates = pay_settings(session)
+        b = pay_breakdown(Decimal(self.pay_base or 0), total, target, bands, rates)
+        self.pay_factor, self.final_pay = b.factor, b.final_pay
 
 
 class AppraisalScore(Validated, Model):
@@ -191,6 +192,62 @@ class DepartmentMonthOutcome(Model):
         choice_column_type(TargetResult, "ck_dept_outcome_result"), default=TargetResult.met
     )
     entered_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("staff.id", ondelete="SET NULL"))
+    entered_by: Mapped[Optional[Staff]] = relationship(foreign_keys=[entered_by_id])
 
     def __repr__(self):
         return f"{self.department} {self.month:%Y-%m}" if self.month else str(self.department)
+
+
+class AppraisalPayBand(Model):
+    """A pay band of SPEC §6 (seed 001 L512–L516) as data the administrator edits: totals from
+    ``lower`` (included) to ``upper`` (excluded; the band ending at 100 includes 100) pay
+    ``factor`` × the base, or the score as a percentage. The set must cover 0–100 without gaps
+    or overlaps (services/appraisal_settings.py, rules/appraisal_pay.band_problems)."""
+
+    __tablename__ = "appraisal_pay_band"
+    __table_args__ = (
+        sa.CheckConstraint("lower_bound >= 0 AND upper_bound <= 100 AND lower_bound < upper_bound",
+                           name="ck_pay_band_bounds"),
+        sa.CheckConstraint("score_as_percentage OR (factor IS NOT NULL AND factor >= 0)", name="ck_pay_band_factor"),
+        sa.UniqueConstraint("lower_bound", name="uq_pay_band_lower"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lower_bound: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    upper_bound: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    factor: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(6, 4))
+    score_as_percentage: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    def __repr__(self):
+        return f"[{self.lower_bound}, {self.upper_bound})"
+
+    def as_rule(self):
+        return PayBand(Decimal(self.lower_bound), Decimal(self.upper_bound),
+                       None if self.factor is None else Decimal(self.factor), bool(self.score_as_percentage))
+
+
+class DepartmentAdjustment(Model):
+    """The adjustment of the score-adjusted pay per department result (SPEC §6: challenge target
+    reached +5 %, met 0, missed −5 %), as data the administrator edits; ``rate`` is a fraction."""
+
+    __tablename__ = "appraisal_department_adjustment"
+    __table_args__ = (
+        sa.UniqueConstraint("result", name="uq_department_adjustment_result"),
+        sa.CheckConstraint("rate >= -1 AND rate <= 1", name="ck_department_adjustment_rate"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result: Mapped[TargetResult] = mapped_column(choice_column_type(TargetResult, "ck_department_adjustment_code"))
+    rate: Mapped[Decimal] = mapped_column(sa.Numeric(5, 4))
+
+    def __repr__(self):
+        return f"{self.result}: {self.rate}"
+
+
+def pay_settings(session):
+    """(bands, rates) of the pay rule from the tables; the seeded values of SPEC §6 where a table
+    is empty (a database created before the tables were seeded)."""
+    rows = session.execute(sa.select(AppraisalPayBand).order_by(AppraisalPayBand.lower_bound.desc())).scalars().all()
+    bands = tuple(r.as_rule() for r in rows) or DEFAULT_BANDS
+    rates = dict(ADJUSTMENT_RATES)
+    for r in session.execute(sa.select(DepartmentAdjustment)).scalars():
+        rates[getattr(r.result, "value", r.result)] = Decimal(r.rate)
+    return bands, rates

@@ -9,7 +9,8 @@ import re
 
 # View and API class names by domain, so a role reads like the regulation.
 CLIENT_VIEWS = r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)"
-REFERENCE_VIEWS = r"(BusinessFormat|TierScheme|Tier|AppraisalTemplate|AppraisalItem|Department|Staff)(View|Api)"
+REFERENCE_VIEWS = (r"(BusinessFormat|TierScheme|Tier|AppraisalTemplate|AppraisalItem|AppraisalPayBand"
+                   r"|DepartmentAdjustment|Department|Staff)(View|Api)")
 TICKET_VIEWS = r"(Ticket|TicketEvent)(View|Api)"
 VISIT_VIEWS = r"(VisitLog|VisitPlan|VisitPlanItem)(View|Api)"
 APPRAISAL_VIEWS = r"(AppraisalSheet|AppraisalScore)(View|Api)"
@@ -22,7 +23,7 @@ READ = r"can_(list|show|get|info)"
 WRITE = r"can_(add|edit|delete|post|put)"
 MENUS = r"menu_access"
 
-# SPEC §6: the appraised client manager sees their own sheet (row scope) and may object to it
+# SPEC §6: every appraised staff member (client manager, service desk, clerk) sees their own sheet (row scope) and may object to it
 # through the objection form or the API (the machine checks whose sheet it is).
 OWN_SHEET = [
     (r"(AppraisalSheet|AppraisalScore)(View|Api)", r"can_(list|show|get|info)"),
@@ -42,6 +43,8 @@ ROLES = {
         (r"VisitRouteView", r"can_route"), (r"VisitPlanPageView", r"can_show"),
         (r"VisitCompliance(View|Api)", r"can_report|can_generate"), (r"Today's visits|Visit compliance", MENUS),
         (APPRAISAL_VIEWS, READ), (APPRAISAL_VIEWS, WRITE), (APPRAISAL_VIEWS, r"can_export|sheet_.*|can_sheet_.*|can_transition"),
+        (r"DepartmentMonthOutcome(View|Api)", READ), (r"DepartmentMonthOutcome(View|Api)", WRITE),  # SPEC §6
+        (r"DepartmentMonthOutcome(View|Api)", r"can_export"),
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_launch|can_cancel|cancel"),  # "cancel" = list action
         (AUDIT_VIEWS, READ), (AUDIT_VIEWS, r"can_export"), (JOB_VIEWS, r"can_export"),
         (r"(Client|PurchaseRecord)View", r"can_import"),  # SPEC §9 imports (backoffice/views/imports.py)
@@ -72,6 +75,7 @@ ROLES = {
         (r"(TicketEvent)(View|Api)", r"can_(add|post)"),
         (r"(Questionnaire|SurveyQuestion|SurveyCampaign|SurveyInvitation)(View|Api)", READ),
         (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"PhoneSurveyView", r"can_enter|enter"),  # SPEC §1: phone surveys
+        *OWN_SHEET,  # SPEC §6: the service desk's staff are appraised too
     ],
     "BackOffice": [
         (CLIENT_VIEWS, READ), (CLIENT_VIEWS, r"can_export"),
@@ -84,6 +88,7 @@ ROLES = {
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_export"),  # SPEC §9: exports what it can list
         (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7: reads survey figures
         (r"SurveyAnswerView", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §1: 内勤 imports answers
+        *OWN_SHEET,  # SPEC §6 / seed 001 L466: the clerk is appraised and may object (异议权)
     ],
     "Viewer": [
         (r".*(View|Api)", READ),

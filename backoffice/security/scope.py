@@ -22,6 +22,13 @@ ROLE_REACH = {
     "ServiceDesk": ("all", "own"),
 }
 
+# Appraisal sheets (SPEC §6, seed 001 L9–L14, L466): pay is personal. Every staff member is
+# appraised, and sees their own sheet; the department head sees the sheets of the department
+# subtree (they score and approve them); Admin and Viewer (督察) see all. A role missing here
+# sees its own sheets only, whatever its reach over staff (BackOffice reaches its department's
+# staff, not their pay; the service desk reaches clients company-wide, not sheets) [decision].
+SHEET_REACH = {"Admin": "all", "Viewer": "all", "DeptHead": "dept"}
+
 # Job runs on this queue concern the whole company (tiers, scale, service level, rankings).
 COMPANY_WIDE_QUEUE = "recalc"
 
@@ -38,9 +45,10 @@ SCOPED = {
     m.VisitPlanItem: ("client", m.VisitPlanItem.client_id),
     m.VisitPlan: ("staff", m.VisitPlan.staff_id),
     m.Staff: ("staff", m.Staff.id),
-    m.AppraisalSheet: ("staff", m.AppraisalSheet.staff_id),
+    m.AppraisalSheet: ("appraisee", m.AppraisalSheet.staff_id),
     m.AppraisalScore: ("sheet", m.AppraisalScore.sheet_id),
     m.Department: ("department", m.Department.id),
+    m.DepartmentMonthOutcome: ("department", m.DepartmentMonthOutcome.department_id),  # SPEC §6
     m.JobRun: ("launcher", m.JobRun.launched_by_id),
     m.ChangeLog: ("actor", m.ChangeLog.user_id),
     # Surveys (SPEC §7 [decision]): a campaign belongs to a department (NULL: the company); its
@@ -169,6 +177,13 @@ def scope_clause(model, user=None):
         if model is m.Staff:  # the same on the staff table itself
             return sa.or_(*ors)
         return column.in_(sa.select(m.Staff.id).where(sa.or_(*ors)))
+    if kind == "appraisee":
+        names = {r.name for r in getattr(user, "roles", []) or []}
+        sheet_reach = {SHEET_REACH.get(n, "own") for n in names if n in ROLE_REACH}
+        if "all" in sheet_reach:
+            return None
+        ors = [_staff_clause(r, staff) for r in sheet_reach]
+        return column.in_(sa.select(m.Staff.id).where(sa.or_(*ors))) if ors else sa.false()
     if kind == "ticket":
         inner = scope_clause(m.Ticket, user)
         return None if inner is None else column.in_(sa.select(m.Ticket.id).where(inner))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from backoffice.clock import business_now
 from backoffice.extensions import db
-from backoffice.models import AppraisalScore, DepartmentMonthOutcome
+from backoffice.models import AppraisalScore, AppraisalSheet, DepartmentMonthOutcome
 from backoffice.models.choices import TargetResult
 from backoffice.rules.objection_window import OBJECTION_WORKING_DAYS, objection_deadline
 from backoffice.rules.sheet_states import SHEET
@@ -172,26 +172,19 @@ def save_scores(sheet, scores, outcome=None, comments=None, commit=True):
         raise CommandError(_("These items are not on the sheet: %(items)s.", items=", ".join(map(str, unknown))))
     values = {_int(k): _parse_score(v, by_item[_int(k)]) for k, v in scores.items()}
     result = None
+    recorded = department_outcome(sheet)
     if outcome not in (None, ""):
-        try:
-            result = TargetResult(outcome)
-        except ValueError:
-            raise CommandError(_("Unknown department result %(v)s.", v=outcome), field="outcome") from None
-        if not (is_admin() or is_head_of(sheet.staff_id)):
-            raise CommandError(_("Only the head of the department enters its monthly result."), field="outcome")
+        result = parse_outcome(outcome)
+        if recorded is not None and recorded.result == result:
+            result = None  # the form always sends the recorded result: unchanged, nothing to check
+        elif sheet.staff is not None:
+            check_outcome(sheet.staff.department_id, sheet.month, result)
     for item_id, value in values.items():
         by_item[item_id].score = value
     if result is not None:
-        row = department_outcome(sheet)
-        if row is None:
-            row = DepartmentMonthOutcome(department_id=sheet.staff.department_id, month=sheet.month.replace(day=1))
-            db.session.add(row)
-        row.result = result
-        me = acting_staff()
-        row.entered_by_id = me.id if me is not None else None
-    else:
-        row = department_outcome(sheet)
-        result = row.result if row is not None else None
+        apply_outcome(sheet.staff.department_id, sheet.month, result)
+    elif recorded is not None:
+        result = recorded.result
     if result is not None:
         sheet.target_result = result
     if comments is not None:
@@ -201,6 +194,110 @@ def save_scores(sheet, scores, outcome=None, comments=None, commit=True):
     if commit:
         db.session.commit()
     return sheet
+
+
+# -- the department's monthly outcome (SPEC §6 adjustment), entered by its head ----------------
+OUTCOME_RECOMPUTED = ("draft", "submitted", "objected", "approved")
+
+
+def parse_outcome(outcome):
+    try:
+        return TargetResult(getattr(outcome, "value", outcome))
+    except ValueError:
+        raise CommandError(_("Unknown department result %(v)s.", v=outcome), field="outcome") from None
+
+
+def heads_department(department_id, user=None):
+    """The administrator, the department's recorded head, or a DeptHead whose department subtree
+    holds it (SPEC §1 row scope; seed 001 L9–L14: the head owns the appraisal of the department)."""
+    from backoffice.models import Department
+    from backoffice.security.scope import department_subtree
+
+    from .actors import role_names
+
+    if is_admin(user):
+        return True
+    me = acting_staff(user)
+    dept = db.session.get(Department, department_id) if department_id is not None else None
+    if me is None or dept is None:
+        return False
+    if dept.head_id == me.id:
+        return True
+    return "DeptHead" in role_names(user) and dept.id in department_subtree(me.department_id)
+
+
+def _month_sheets(department_id, month):
+    from backoffice.models import Staff
+
+    return sa.select(AppraisalSheet).join(Staff, Staff.id == AppraisalSheet.staff_id).where(
+        Staff.department_id == department_id, AppraisalSheet.month == month.replace(day=1))
+
+
+def check_outcome(department_id, month, result=None):
+    """Refuse an outcome the user may not enter, or one for a month whose sheets are final:
+    a final sheet's pay is never changed (SPEC §6 "then 已定稿"), and recomputing only the other
+    sheets would pay one department's staff by two different results [decision]."""
+    if month is None or department_id is None:
+        raise CommandError(_("Give the department and the month."), field="month")
+    if not heads_department(department_id):
+        raise CommandError(_("Only the head of the department enters its monthly result."), field="department")
+    final = db.session.execute(_month_sheets(department_id, month).where(
+        AppraisalSheet.status == "final").limit(1)).scalars().first()
+    if final is not None:
+        raise CommandError(_("The sheets of %(month)s are final (%(sheet)s): the department's result can no longer "
+                             "be changed.", month=f"{month:%Y-%m}", sheet=str(final)), field="result")
+
+
+def apply_outcome(department_id, month, result, row=None):
+    """Record the result and recompute the month's sheets of the department that are not final
+    (through the ORM: the change log records each new pay). No commit."""
+    month = month.replace(day=1)
+    result = parse_outcome(result)
+    if row is None:
+        row = db.session.execute(sa.select(DepartmentMonthOutcome).where(
+            DepartmentMonthOutcome.department_id == department_id,
+            DepartmentMonthOutcome.month == month)).scalar_one_or_none()
+    if row is None:
+        row = DepartmentMonthOutcome(department_id=department_id, month=month)
+        db.session.add(row)
+    row.result = result
+    me = acting_staff()
+    row.entered_by_id = me.id if me is not None else None
+    changed = 0
+    with db.session.no_autoflush:
+        for sheet in db.session.execute(_month_sheets(department_id, month)).scalars():
+            if lifecycle.value(sheet.status) not in OUTCOME_RECOMPUTED:
+                continue
+            before = sheet.final_pay
+            sheet.target_result = result
+            sheet.update_derived(db.session)
+            changed += before != sheet.final_pay
+    return changed
+
+
+def set_department_outcome(department_id, month, result, commit=True):
+    """The head's entry of the department's monthly result (screen and API)."""
+    result = parse_outcome(result)
+    check_outcome(department_id, month, result)
+    changed = apply_outcome(department_id, month, result)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return changed
+
+
+def outcome_record_checks(row, previous=None):
+    """For the outcome screen and API (FAB's add/edit): the new values and, when the row moved
+    to another department or month, the old ones must both be allowed; then the sheets follow."""
+    if row.month is not None:
+        row.month = row.month.replace(day=1)
+    row.result = parse_outcome(row.result or "met")
+    # the form sets the relationship, the API may set either
+    department_id = row.department.id if row.department is not None else row.department_id
+    check_outcome(department_id, row.month, row.result)
+    if previous is not None and previous[:2] != (department_id, row.month):
+        check_outcome(previous[0], previous[1])
+    apply_outcome(department_id, row.month, row.result, row=row)
 
 
 def _int(v):

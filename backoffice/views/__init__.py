@@ -11,6 +11,10 @@ def register(appbuilder):
         AppraisalItemView, AppraisalScoreApi, AppraisalScoreView, AppraisalSheetApi,
         AppraisalSheetView, AppraisalTemplateApi, AppraisalTemplateView,
     )
+    from .appraisal_settings import (
+        AppraisalPayBandApi, AppraisalPayBandView, DepartmentAdjustmentApi, DepartmentMonthOutcomeApi,
+        DepartmentMonthOutcomeView,
+    )
     from .clients import (
         BusinessFormatApi, BusinessFormatView, ClientApi, ClientView, ContactApi, ContactView,
         PurchaseRecordApi, PurchaseRecordView,
@@ -46,6 +50,9 @@ def register(appbuilder):
         (VisitPlanView, "Visit plans", _l("Visit plans"), "fa-calendar", "Visit management", visits),
         (AppraisalSheetView, "Appraisal sheets", _l("Appraisal sheets"), "fa-check-square-o", "Appraisal management", appraisals),
         (AppraisalTemplateView, "Appraisal templates", _l("Appraisal templates"), "fa-file-text-o", "Appraisal management", appraisals),
+        (DepartmentMonthOutcomeView, "Department monthly results", _l("Department monthly results"), "fa-flag-checkered",
+         "Appraisal management", appraisals),
+        (AppraisalPayBandView, "Pay bands", _l("Pay bands and adjustments"), "fa-percent", "Appraisal management", appraisals),
         (TierSchemeView, "Tier schemes", _l("Tier schemes"), "fa-sitemap", "System management", system),
         (BusinessFormatView, "Business formats", _l("Business formats"), "fa-shopping-bag", "System management", system),
         (DepartmentView, "Departments", _l("Departments"), "fa-building", "System management", system),
@@ -102,5 +109,6 @@ def register(appbuilder):
         ClientTierApi, TierHistoryApi, TicketApi, TicketEventApi, VisitLogApi, VisitPlanApi,
         AppraisalSheetApi, AppraisalScoreApi, AppraisalTemplateApi, StaffApi, DepartmentApi, JobRunApi,
         ChangeLogApi, SlaPolicyApi, CalendarDayApi,
+        AppraisalPayBandApi, DepartmentAdjustmentApi, DepartmentMonthOutcomeApi,
     ):
         appbuilder.add_api(api)

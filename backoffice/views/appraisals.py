@@ -19,11 +19,13 @@ from backoffice.views.lifecycle import command_response
 
 from backoffice.models import AppraisalItem, AppraisalScore, AppraisalSheet, AppraisalTemplate
 from backoffice.models.choices import TargetResult
+from backoffice.services import appraisal_settings
 from backoffice.services import appraisals as commands
 from backoffice.services.labels import EVENT_LABELS
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, lifecycle_action
 from backoffice.views.formatting import percent
+from backoffice.formatting import period as period_words
 from backoffice.views.labels import AUDIT_FIELDSET
 
 
@@ -53,8 +55,12 @@ def sheet_page_context(sheet):
         "sheet_status": str(sheet.status.label) if sheet.status is not None else "",
         "sheet_may_score": commands.lifecycle.value(sheet.status) in commands.EDITABLE and commands.may_score(sheet),
         "sheet_may_object": "object" in events,
-        "sheet_objection_deadline": commands.objection_deadline_of(sheet),
-        "sheet_ratings": staff_ratings(sheet.staff_id),
+        # only while an objection is still possible (approved, none raised yet)
+        "sheet_objection_deadline": (commands.objection_deadline_of(sheet)
+                                     if commands.lifecycle.value(sheet.status) == "approved"
+                                     and sheet.objection_at is None else None),
+        # periods in words (2026年下半年), as on the survey screens
+        "sheet_ratings": [dict(r, period=period_words(r["period"])) for r in staff_ratings(sheet.staff_id)],
     }
 
 
@@ -118,23 +124,32 @@ def warning_text(value):
     return str(_("Last three months")) if value else ""
 
 
-def band_text(total):
-    """The pay band of SPEC §6 a total falls in."""
+def band_text(total, bands=None):
+    """The pay band a total falls in, as the administrator set the bands (SPEC §6)."""
+    from backoffice.rules.appraisal_pay import band_of
+    from backoffice.views.appraisal_settings import band_label
+
     if total is None:
         return ""
-    total = Decimal(total)
-    if total >= 95:
-        return _("95–100 points: 105 %")
-    if total >= 90:
-        return _("90–94.99 points: 100 %")
-    if total >= 60:
-        return _("60–89.99 points: the score as a percentage")
-    return _("Below 60 points: no performance pay")
+    if bands is None:
+        bands, _rates = appraisal_settings.current_settings()
+    band = band_of(Decimal(total), bands)
+    return band_label(band) if band is not None else ""
+
+
+def signed_money(value):
+    """An adjustment: "-¥141.81", "+¥132.00", "¥0.00"."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    sign = "-" if value < 0 else ("+" if value > 0 else "")
+    return f"{sign}{money(abs(value))}"
 
 
 def pay_preview(sheet, scores, outcome):
     """Total, band, factor, adjustment and final pay for the values on the form, by the one rule
-    (rules/appraisal_pay.py); None values where a score is not a number or out of range."""
+    (rules/appraisal_pay.py) with the administrator's bands and rates; an error where a score is
+    not a number or out of range."""
     total = Decimal("0")
     for s in sheet.scores:
         raw = scores.get(s.item_id, s.score)
@@ -146,9 +161,11 @@ def pay_preview(sheet, scores, outcome):
             return {"error": _("%(item)s: the score must be between 0 and %(max)s.", item=s.item.name, max=s.max_points)}
         total += value
     target = outcome or getattr(sheet.target_result, "value", sheet.target_result) or "met"
-    b = pay_breakdown(Decimal(sheet.pay_base or 0), total, target)
-    return {"total": f"{total:.2f}", "band": str(band_text(total)), "factor": percent(b.factor),
-            "adjusted_pay": money(b.adjusted_pay), "adjustment": money(b.adjustment), "final_pay": money(b.final_pay)}
+    bands, rates = appraisal_settings.current_settings()
+    b = pay_breakdown(Decimal(sheet.pay_base or 0), total, target, bands, rates)
+    return {"total": f"{total:.2f}", "band": str(band_text(total, bands)), "factor": percent(b.factor),
+            "adjusted_pay": money(b.adjusted_pay), "adjustment": signed_money(b.adjustment),
+            "final_pay": money(b.final_pay)}
 
 
 EVENT_DONE = {

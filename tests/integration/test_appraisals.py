@@ -191,44 +191,8 @@ def test_approving_ones_own_sheet_is_refused(app, login, world):
             db.session.commit()
 
 
-def _approved_on_for(working_day, calendar, today):
-    """The approval date that makes ``today`` the ``working_day``-th working day after it."""
-    from backoffice.rules.objection_window import working_day_number
-
-    day = today
-    while True:
-        day -= dt.timedelta(days=1)
-        if working_day_number(day, today, calendar) == working_day and calendar.is_working_day(today):
-            return day
-        if (today - day).days > 40:
-            return None
-
-
-@pytest.mark.parametrize("working_day, accepted", [(5, True), (6, False)])
-def test_objection_on_working_day_five_accepted_six_refused(app, login, sheet, working_day, accepted):
-    from backoffice.clock import business_today
-    from backoffice.services.calendar import working_calendar
-
-    head = login("t_head1")
-    url = f"/api/v1/appraisal_sheet/{sheet}/transition?_l_=en"
-    head.api("post", url, json={"event": "submit"})
-    head.api("post", url, json={"event": "approve"})
-    from backoffice.cli import act_as_system
-
-    with app.app_context():
-        act_as_system()
-        today = business_today()
-        approved_on = _approved_on_for(working_day, working_calendar(), today)
-        if approved_on is None:
-            pytest.skip("today is not a working day")
-        s = db.session.get(m.AppraisalSheet, sheet)
-        s.approved_at = dt.datetime.combine(approved_on, dt.time(10))
-        db.session.commit()
-    r = login("t_cm1").api("post", url, json={"event": "object", "note": "异议"})
-    assert (r.status_code == 200) is accepted, r.json
-    assert _load(app, sheet)["status"] == ("objected" if accepted else "approved")
-    if not accepted:
-        assert "window" in r.json["message"]["event"][0]
+# The objection window on working days 5 and 6, across a holiday, on a fixed clock and calendar:
+# test_appraisal_settings.py (it never depends on today's date).
 
 
 def test_a_template_whose_items_would_not_sum_to_100_is_refused(app, login):

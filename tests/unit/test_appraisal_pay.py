@@ -126,3 +126,43 @@ def test_to_decimal_rejects():
     for bad in (True, [1]):
         with pytest.raises(TypeError):
             to_decimal(bad)
+
+
+# -- bands and rates as data (issue #14): the rule takes them as values ---------------------------
+from backoffice.rules.appraisal_pay import DEFAULT_BANDS, PayBand, band_of, band_problems  # noqa: E402
+
+D = Decimal
+
+
+def test_the_default_bands_cover_0_to_100_exactly_once():
+    assert band_problems(DEFAULT_BANDS) == []
+    assert band_of(100).factor == D("1.05") and band_of(D("94.99")).factor == D("1.00")
+    assert band_of(D("89.99")).as_percentage and band_of(60).as_percentage and band_of(D("59.99")).factor == 0
+
+
+def test_other_bands_and_rates_given_as_values():
+    bands = (PayBand(D(85), D(100), D("1.10"), False), PayBand(D(0), D(85), None, True))
+    assert pay_factor(85, bands) == D("1.10") and pay_factor(100, bands) == D("1.10")
+    assert pay_factor(D("84.99"), bands) == D("0.8499")
+    rates = {"exceeded": D("0.10"), "met": D("0.02"), "missed": D("-0.10")}
+    assert final_pay(3000, 88, "met", bands, rates) == D("3366.00")  # 3300 + 66
+    assert final_pay(3000, 88, "missed", bands, rates) == D("2970.00")  # 3300 − 330
+
+
+@pytest.mark.parametrize("bands, code, values", [
+    ((PayBand(D(90), D(100), D(1), False), PayBand(D(0), D(89), D(0), False)), "gap", (D(89), D(90))),
+    ((PayBand(D(85), D(100), D(1), False), PayBand(D(0), D(90), D(0), False)), "overlap", (D(85), D(90))),
+    ((PayBand(D(10), D(100), D(1), False),), "start", (D(0), D(10))),
+    ((PayBand(D(0), D(99), D(1), False),), "end", (D(99), D(100))),
+    ((PayBand(D(0), D(100), None, False),), "factor", (D(0), D(100))),
+    ((PayBand(D(50), D(40), D(1), False),), "bounds", (D(50), D(40))),
+    ((PayBand(D(0), D(101), D(1), False),), "bounds", (D(0), D(101))),
+    ((), "empty", ()),
+])
+def test_band_problems_name_the_gap_or_overlap(bands, code, values):
+    assert (code, values) in band_problems(bands)
+
+
+def test_a_total_outside_every_band_is_refused():
+    with pytest.raises(ValueError):
+        pay_factor(50, (PayBand(D(60), D(100), D(1), False),))

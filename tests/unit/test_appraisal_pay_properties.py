@@ -48,3 +48,22 @@ def test_band_edges_pay_as_the_spec_says():
     assert pay_breakdown(base, 90).final_pay == Decimal("1000.00")
     assert pay_breakdown(base, 60).final_pay == Decimal("600.00")
     assert pay_breakdown(base, Decimal("59.99")).final_pay == Decimal("0.00")
+
+
+# Bands an administrator may set (issue #14): any cut of 0–100 into bands with factors >= 0.
+from backoffice.rules.appraisal_pay import PayBand, band_problems  # noqa: E402
+
+cuts = st.lists(st.integers(min_value=1, max_value=99), max_size=5, unique=True).map(sorted)
+factors = st.one_of(st.none(), st.decimals(min_value=0, max_value=2, places=2))
+
+
+@given(cuts, st.lists(factors, min_size=6, max_size=6), bases, scores, results)
+def test_any_valid_bands_pay_never_negative_and_the_adjustment_applies_to_the_adjusted_pay(
+        cut, fs, base, total, result):
+    edges = [Decimal(0)] + [Decimal(c) for c in cut] + [Decimal(100)]
+    bands = tuple(PayBand(lo, hi, fs[i], fs[i] is None) for i, (lo, hi) in enumerate(zip(edges, edges[1:])))
+    assert band_problems(bands) == []
+    b = pay_breakdown(base, total, result, bands)
+    assert b.final_pay >= 0
+    rate = {"exceeded": Decimal("0.05"), "met": Decimal(0), "missed": Decimal("-0.05")}[result]
+    assert abs(b.adjustment) == round_half_up_to_fen(b.adjusted_pay * abs(rate))
