@@ -1,7 +1,7 @@
 """appraisal pay bands and department adjustments as data, seeded as SPEC §6 (issue #14)
 
 Revision ID: 0010_appraisal_gaps
-Revises: 0009_visits
+Revises: 0010_sla_scan
 Create Date: 2026-12-01 13:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_appraisal_gaps'
-down_revision = '0009_visits'
+down_revision = '0010_sla_scan'
 branch_labels = None
 depends_on = None
 
