@@ -10,7 +10,7 @@ import re
 # View and API class names by domain, so a role reads like the regulation.
 CLIENT_VIEWS = r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)"
 REFERENCE_VIEWS = r"(BusinessFormat|TierScheme|Tier|AppraisalTemplate|AppraisalItem|Department|Staff)(View|Api)"
-TICKET_VIEWS = r"(Ticket|TicketEvent)(View|Api)"
+TICKET_VIEWS = r"(Ticket|TicketEvent|CallbackRecord)(View|Api)"  # callbacks: the client archive's 回访记录
 VISIT_VIEWS = r"(VisitLog|VisitPlan|VisitPlanItem)(View|Api)"
 APPRAISAL_VIEWS = r"(AppraisalSheet|AppraisalScore)(View|Api)"
 JOB_VIEWS = r"(JobRun)(View|Api)"
