@@ -12,8 +12,9 @@ from flask_appbuilder.security.decorators import has_access, permission_name, pr
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from flask_appbuilder.fieldwidgets import DateTimePickerWidget
+from wtforms import DateTimeField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from backoffice.models import CallbackRecord, Ticket, TicketEvent
 from backoffice.models.choices import CallbackResult
@@ -71,6 +72,12 @@ def _assignee_fields():
     return {key: LookupField(LABELS[key], source=LOOKUPS["assignee"]) for key in ("responsible_staff", "about_staff")}
 
 
+def _received_field():
+    """The receipt time of a call logged afterwards (sla-core); blank means now (services/sla.py)."""
+    return DateTimeField(LABELS["registered_at"], format="%Y-%m-%d %H:%M:%S", validators=[Optional()],
+                         widget=DateTimePickerWidget(), description=_l("Leave blank when the ticket is received now."))
+
+
 class CallbackRecordView(ScopedModelView):
     """回访记录 in the client's archive (seed 002 第二十條): a tab of the client and of the ticket."""
 
@@ -118,7 +125,7 @@ class TicketView(LifecycleViewMixin, ScopedModelView):
     add_columns = TICKET_FORM + ["registered_at"]  # the real receipt time of a call logged afterwards (sla-core)
     edit_columns = TICKET_FORM
     # 统一受理 (SPEC §4): any department, any active staff member (security/scope.may_link agrees).
-    add_form_extra_fields = _assignee_fields()
+    add_form_extra_fields = {**_assignee_fields(), "registered_at": _received_field()}
     edit_form_extra_fields = _assignee_fields()
     add_form_query_rel_fields = {"responsible_department": []}
     edit_form_query_rel_fields = {"responsible_department": []}
@@ -221,9 +228,13 @@ class TicketView(LifecycleViewMixin, ScopedModelView):
             self._drop_locked(form)
 
     def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        # FAB's body (baseviews.py) with the locked fields left out of the columns it renders
         self._drop_locked(form)
-        locked = list(getattr(g, "ticket_locked_fields", ()))
-        return super()._get_edit_widget(form, exclude_cols=list(exclude_cols or []) + locked, widgets=widgets)
+        locked = set(getattr(g, "ticket_locked_fields", ()))
+        widgets = widgets or {}
+        widgets["edit"] = self.edit_widget(form=form, include_cols=[c for c in self.edit_columns if c not in locked],
+                                           exclude_cols=exclude_cols or [], fieldsets=self.edit_fieldsets)
+        return widgets
 
     def _hand_over_form(self, pk):
         """The receiver's hand-over form, or None for anyone else."""
@@ -298,8 +309,10 @@ class TicketApi(TransitionApiMixin, ScopedApi):
     def pre_update(self, item):
         # No retaliation (SPEC §4): the staff member a complaint is about changes neither the
         # complainant nor whom it is about (services/tickets.check_subject_edit).
-        body = request.get_json(silent=True) or {}
-        commands.check_subject_edit(item, list(body))
+        # (FAB has merged the stored values into the request body: ask the row what changed.)
+        state = sa.inspect(item)
+        changed = [key for key in LOCKED_FOR_SUBJECT if state.attrs[key].history.has_changes()]
+        commands.check_subject_edit(item, changed)
         super().pre_update(item)
 
     # -- what the staff member a complaint is about may not read (security/complainant.py) ------
