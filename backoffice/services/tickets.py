@@ -73,7 +73,7 @@ def transition(ticket, event, note=None, commit=True, resolution=None, new_reque
             raise CommandError(_("Ticket %(number)s has not been fed back yet (it is %(state)s): the callback "
                                  "comes after the result was fed back to the client.",
                                  number=ticket.number, state=state_label("ticket", current)), field="event")
-        if event in NEEDS_RESOLUTION:
+        if event in NEEDS_RESOLUTION and current in MACHINE.transition(event).sources:
             text = (resolution if resolution is not None else ticket.resolution) or ""
             if not str(text).strip():
                 raise CommandError(_("Write the handling result before feeding it back."), field="resolution")
