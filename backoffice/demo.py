@@ -605,7 +605,8 @@ def _plan_tickets(rng, clients, staff_by_no, username_of, delivery_of, heads, st
                 break
             days_ago += 1
         for e in events:
-            e["user"], e["note"] = _event_actor(e, receiver, owner, desk, username_of, client, head, staff_by_no)
+            e["user"], e["note"] = _event_actor(e, receiver, owner, desk, username_of, client, head, staff_by_no,
+                                                about=about)
         fed = [e["at"] for e in events if e["to"] == "fed_back"]
         callbacks = [e["event"] for e in events if e["event"].startswith("callback")]
         contact = client["contacts"][0]
@@ -644,8 +645,11 @@ def _plan_tickets(rng, clients, staff_by_no, username_of, delivery_of, heads, st
     return tickets
 
 
-def _event_actor(e, receiver, owner, desk, username_of, client, head, staff_by_no):
+def _event_actor(e, receiver, owner, desk, username_of, client, head, staff_by_no, about=None):
     event = e["event"]
+    if event == "feed_back" and about == owner and username_of.get(head):
+        # no retaliation (SPEC §4): a complaint about the manager is fed back by the head
+        return username_of[head], "已核实处理并将结果反馈客户"
     if event == "register":
         return username_of[receiver], "登记受理（首问负责）"
     if event == "start":
@@ -663,6 +667,12 @@ def _event_actor(e, receiver, owner, desk, username_of, client, head, staff_by_n
     if event == "escalate":
         return None, f"超时未办结，自动升级至{staff_by_no[head]['name']}"
     raise ValueError(event)
+
+
+# The callback events' notes (``_event_actor``) -> the result the archive records, and the new
+# request a dissatisfied client voices (seed 004 Art. 17: the callback asks for new requests).
+CALLBACK_NOTES = {"回访：满意": "satisfied", "回访：基本满意": "basically", "回访：不满意，重新处理": "unsatisfied"}
+CALLBACK_REQUESTS = {"unsatisfied": "希望客户经理尽快上门再次处理", "basically": "希望以后提前电话告知"}
 
 
 def _plan_visits(rng, clients, today, start):
@@ -889,6 +899,13 @@ def load_demo(n_clients=500, seed=2026, today=DEMO_TODAY):
             ]
             sla.stamp(ticket, calendar=calendar, policies=policies)  # the registration's own stamping (SPEC §4)
             session.add(ticket)
+            # every callback event also lives in the client's archive (回访记录, seed 002 第二十條)
+            for e in t["events"]:
+                result = CALLBACK_NOTES.get(e["note"]) if e["from"] == "fed_back" else None
+                if result is not None:
+                    session.add(m.CallbackRecord(
+                        client=ticket.client, ticket=ticket, at=e["at"], user_id=user_id(e["user"]), result=result,
+                        note=e["note"], new_requests=CALLBACK_REQUESTS.get(result)))
         session.add_all(
             m.VisitLog(client=clients[v["client"]], staff=staff[v["staff"]],
                        **{k: val for k, val in v.items() if k not in ("client", "staff")})

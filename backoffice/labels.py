@@ -79,6 +79,7 @@ LABELS = {
     "closed_at": _l("Closed at"),
     "resolution": _l("Resolution"),
     "callback_result": _l("Callback result"),
+    "new_requests": _l("New requests"),  # 新需求 (seed 004 Art. 17)
     "ticket": _l("Ticket"),
     "from_status": _l("From"),
     "to_status": _l("To"),

@@ -6,7 +6,7 @@ from .org import Department, Staff  # noqa: F401
 from .clients import BusinessFormat, Client, Contact, PurchaseRecord  # noqa: F401
 from .jobs import JobRun  # noqa: F401
 from .tiers import ClientTier, Tier, TierHistory, TierScheme  # noqa: F401
-from .tickets import Ticket, TicketEvent, TicketNumberCounter  # noqa: F401
+from .tickets import CallbackRecord, Ticket, TicketEvent, TicketNumberCounter  # noqa: F401
 from .visits import VisitLog, VisitPlan, VisitPlanEvent, VisitPlanItem  # noqa: F401
 from .appraisals import (  # noqa: F401
     AppraisalItem, AppraisalPayBand, AppraisalScore, AppraisalSheet, AppraisalTemplate, DepartmentAdjustment,

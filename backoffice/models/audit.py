@@ -86,6 +86,7 @@ RECORD_LABELS = {
     "tier_scheme": _l("Tier scheme"),
     "tier": _l("Tier"),
     "ticket": _l("Ticket"),
+    "callback_record": _l("Callback record"),
     "visit_log": _l("Visit log"),
     "visit_plan": _l("Visit plan"),
     "visit_plan_item": _l("Visit plan item"),

@@ -32,7 +32,7 @@ from .choices import (
     TicketType,
     choice_column_type,
 )
-from .clients import Client
+from .clients import Client, phone_errors
 from .org import Department, Staff
 from .sla import SlaPolicy
 
@@ -166,7 +166,7 @@ class Ticket(Validated, Versioned, AuditMixin, Model):
         ttype = values.get("type")
         if str(getattr(ttype, "value", ttype)) == "complaint" and not values.get("complaint_class"):
             errors["complaint_class"] = _("A complaint needs its class.")
-        return errors
+        return phone_errors(values, ["complainant_phone"], errors)  # rules/contact_info.py (issue #12)
 
     def update_derived(self, session):
         if sa.inspect(self).persistent:
@@ -194,3 +194,28 @@ class TicketEvent(Model):
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ab_user.id"))
     user: Mapped[Optional[User]] = relationship()
     note: Mapped[Optional[str]] = mapped_column(sa.Text)
+
+
+class CallbackRecord(Model):
+    """A callback (回访) in the client's archive (客户档案): seed 002 第十九條四 / 第二十條 ("follow-up
+    records and their handling go into the client archive", 《客户投诉回访记录》), seed 001 L252
+    (回访内容: 满意度评价, 问题; 更新和完善客户档案), seed 004 Art. 17 (new requests). Written by
+    ``services.tickets`` with the ticket's callback event, one row per callback (a ticket reopened
+    by "not satisfied" and called back again has two), so the KPIs can count every callback."""
+
+    __tablename__ = "callback_record"
+    __table_args__ = (sa.Index("ix_callback_record_client_at", "client_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"))
+    client: Mapped[Client] = relationship(backref="callbacks")
+    ticket_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    ticket: Mapped[Optional[Ticket]] = relationship(backref="callbacks")
+    at: Mapped[dt.datetime] = mapped_column(default=now)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ab_user.id"))
+    user: Mapped[Optional[User]] = relationship()
+    result: Mapped[CallbackResult] = mapped_column(choice_column_type(CallbackResult, "ck_callback_record_result"))
+    new_requests: Mapped[Optional[str]] = mapped_column(sa.Text)  # 新需求 (seed 004 Art. 17)
+    note: Mapped[Optional[str]] = mapped_column(sa.Text)
+
+    def __repr__(self):
+        return f"{self.at:%Y-%m-%d %H:%M}" if self.at else ""

@@ -11,7 +11,7 @@ import re
 CLIENT_VIEWS = r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)"
 REFERENCE_VIEWS = (r"(BusinessFormat|TierScheme|Tier|AppraisalTemplate|AppraisalItem|AppraisalPayBand"
                    r"|DepartmentAdjustment|Department|Staff)(View|Api)")
-TICKET_VIEWS = r"(Ticket|TicketEvent)(View|Api)"
+TICKET_VIEWS = r"(Ticket|TicketEvent|CallbackRecord)(View|Api)"  # callbacks: the client archive's 回访记录
 VISIT_VIEWS = r"(VisitLog|VisitPlan|VisitPlanItem)(View|Api)"
 APPRAISAL_VIEWS = r"(AppraisalSheet|AppraisalScore)(View|Api)"
 JOB_VIEWS = r"(JobRun)(View|Api)"

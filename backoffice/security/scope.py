@@ -11,6 +11,9 @@ from flask_appbuilder.models.filters import BaseFilter
 import sqlalchemy as sa
 
 from backoffice import models as m
+from backoffice.rules.ticket_states import ASSIGNERS as TICKET_ASSIGNERS
+from backoffice.rules.ticket_states import COMPANY_WIDE_LINKS as TICKET_COMPANY_WIDE_LINKS
+from backoffice.rules.ticket_states import COMPLAINANT_FIELDS as TICKET_COMPLAINANT_FIELDS
 
 # role -> (reach over clients, reach over staff)
 ROLE_REACH = {
@@ -39,8 +42,12 @@ SCOPED = {
     m.PurchaseRecord: ("client", m.PurchaseRecord.client_id),
     m.ClientTier: ("client", m.ClientTier.client_id),
     m.TierHistory: ("client", m.TierHistory.client_id),
-    m.Ticket: ("client", m.Ticket.client_id),
+    # Tickets (SPEC §4 [decision], 统一受理): the client's scope, the responsible department's
+    # subtree, the responsible person and the receiver (``_ticket_clause``).
+    m.Ticket: ("ticket_row", m.Ticket.id),
     m.TicketEvent: ("ticket", m.TicketEvent.ticket_id),
+    # A callback belongs to the client's archive and to its ticket: seen by either's scope.
+    m.CallbackRecord: ("callback", m.CallbackRecord.client_id),
     m.VisitLog: ("client", m.VisitLog.client_id),
     m.VisitPlanItem: ("client", m.VisitPlanItem.client_id),
     m.VisitPlan: ("staff", m.VisitPlan.staff_id),
@@ -146,6 +153,30 @@ def _staff_clause(reach, staff):
 
 def scope_clause(model, user=None):
     """A SQL condition on ``model`` selecting the rows ``user`` may see, or None for no limit."""
+    clause = _scope_clause(model, user)
+    if model is m.ChangeLog:
+        # No retaliation (SPEC §4): whatever the role, not the complainant's identity in the log
+        # of a complaint about the user (security/complainant.py).
+        private = complainant_log_clause(user)
+        if private is not None:
+            clause = private if clause is None else sa.and_(clause, private)
+    return clause
+
+
+def complainant_log_clause(user=None):
+    """Change-log rows the user may see, as far as complainants go (SPEC §4 no retaliation): not,
+    for a ticket about the user, the entries holding the complainant's name or phone (their field
+    changes, and the record's create / delete snapshots). None when nothing is hidden."""
+    staff = staff_of(user if user is not None else current_user())
+    if staff is None:
+        return None
+    log = m.ChangeLog
+    about_me = sa.select(m.Ticket.id).where(m.Ticket.about_staff_id == staff.id)
+    holds_identity = sa.or_(log.field.in_(TICKET_COMPLAINANT_FIELDS), log.action.in_(("create", "delete")))
+    return sa.not_(sa.and_(log.table_name == m.Ticket.__tablename__, log.record_id.in_(about_me), holds_identity))
+
+
+def _scope_clause(model, user=None):
     if model not in SCOPED:
         return None
     user = user if user is not None else current_user()
@@ -184,6 +215,15 @@ def scope_clause(model, user=None):
             return None
         ors = [_staff_clause(r, staff) for r in sheet_reach]
         return column.in_(sa.select(m.Staff.id).where(sa.or_(*ors))) if ors else sa.false()
+    if kind in ("ticket_row", "callback") and any(c == "all" for c, _s in pairs):
+        return None
+    if kind == "ticket_row":
+        return _ticket_clause(pairs, staff)
+    if kind == "callback":
+        tickets = _ticket_clause(pairs, staff)
+        clients = scope_clause(m.Client, user)
+        return sa.or_(m.CallbackRecord.client_id.in_(sa.select(m.Client.id).where(clients)),
+                      m.CallbackRecord.ticket_id.in_(sa.select(m.Ticket.id).where(tickets)))
     if kind == "ticket":
         inner = scope_clause(m.Ticket, user)
         return None if inner is None else column.in_(sa.select(m.Ticket.id).where(inner))
@@ -221,6 +261,36 @@ def scope_clause(model, user=None):
         return sa.or_(own, sa.and_(column.in_(sa.select(m.Staff.user_id).where(sa.or_(*ors))),
                                    _logged_record_in_scope(user)))
     return sa.false()
+
+
+def _ticket_clause(pairs, staff):
+    """SPEC §4 [decision]: a ticket is in the scope of whoever has its client in scope, of the
+    responsible department's subtree (the roles reaching a department subtree: its heads and
+    clerks, like the department's own clients), of the responsible person and of the receiver
+    (首问负责制, seed 003). Roles reaching every client (Admin, Viewer, ServiceDesk) see every
+    ticket; this is only called when no role does."""
+    ors = [_client_clause(c, staff) for c, _s in pairs]
+    parts = [m.Ticket.client_id.in_(sa.select(m.Client.id).where(sa.or_(*ors)))] if ors else []
+    if staff is not None:
+        if any(c == "dept" for c, _s in pairs):
+            parts.append(m.Ticket.responsible_department_id.in_(department_subtree(staff.department_id)))
+        parts.append(m.Ticket.responsible_staff_id == staff.id)
+        parts.append(m.Ticket.receiver_id == staff.id)
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def may_link(model, key, target, user=None):
+    """Whether a record of ``model`` may point its relation ``key`` at ``target``: a target in the
+    user's scope, or one of the links 统一受理 opens company-wide to the roles registering tickets
+    (SPEC §4: the desk assigns a department and a person anywhere in the company; rules/
+    ticket_states.py ``COMPANY_WIDE_LINKS``). Every other relation stays within the scope."""
+    if in_scope(target, user):
+        return True
+    if model is m.Ticket and key in TICKET_COMPANY_WIDE_LINKS:
+        user = user if user is not None else current_user()
+        names = {r.name for r in getattr(user, "roles", []) or []}
+        return "Admin" in names or bool(names & TICKET_ASSIGNERS)
+    return False
 
 
 def _logged_record_in_scope(user):

@@ -22,7 +22,7 @@ def register(appbuilder):
     from .org import DepartmentApi, DepartmentView, StaffApi, StaffView
     from .change_log import ChangeLogApi
     from .system import ChangeLogView, JobRunApi, JobRunView
-    from .tickets import TicketApi, TicketEventApi, TicketEventView, TicketView
+    from .tickets import CallbackRecordApi, CallbackRecordView, TicketApi, TicketEventApi, TicketEventView, TicketView
     from .tiers import (
         ClientTierApi, ClientTierView, TierApi, TierHistoryApi, TierHistoryView, TierSchemeApi,
         TierSchemeView, TierView,
@@ -46,6 +46,7 @@ def register(appbuilder):
         (TierHistoryView, "Tier history", _l("Tier history"), "fa-history", "Client management", clients),
         (TicketView, "Tickets", _l("Tickets"), "fa-ticket", "Ticket management", tickets),
         (TicketEventView, "Ticket events", _l("Ticket history"), "fa-list", "Ticket management", tickets),
+        (CallbackRecordView, "Callbacks", _l("Callbacks"), "fa-phone", "Ticket management", tickets),
         (VisitLogView, "Visit logs", _l("Visit logs"), "fa-map-marker", "Visit management", visits),
         (VisitPlanView, "Visit plans", _l("Visit plans"), "fa-calendar", "Visit management", visits),
         (AppraisalSheetView, "Appraisal sheets", _l("Appraisal sheets"), "fa-check-square-o", "Appraisal management", appraisals),
@@ -106,7 +107,7 @@ def register(appbuilder):
         appbuilder.add_api(api)
     for api in (
         ClientApi, ContactApi, PurchaseRecordApi, BusinessFormatApi, TierSchemeApi, TierApi,
-        ClientTierApi, TierHistoryApi, TicketApi, TicketEventApi, VisitLogApi, VisitPlanApi,
+        ClientTierApi, TierHistoryApi, TicketApi, TicketEventApi, CallbackRecordApi, VisitLogApi, VisitPlanApi,
         AppraisalSheetApi, AppraisalScoreApi, AppraisalTemplateApi, StaffApi, DepartmentApi, JobRunApi,
         ChangeLogApi, SlaPolicyApi, CalendarDayApi,
         AppraisalPayBandApi, DepartmentAdjustmentApi, DepartmentMonthOutcomeApi,

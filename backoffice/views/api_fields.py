@@ -20,6 +20,7 @@ from flask_appbuilder.security.sqla.models import User
 from marshmallow import fields
 
 from backoffice import models as m
+from backoffice.security.complainant import redact
 from backoffice.security.scope import in_scope
 
 # Fields a nested record never shows, whoever asks (issue #9: "never pay, never another
@@ -102,6 +103,7 @@ class ScopedNested(fields.Nested):
         self.display = set(display_columns(target))
 
     def _restrict(self, obj, data):
+        data = redact(self.target, obj, data)  # a complaint's complainant (security/complainant.py)
         if data is None or obj is None or may_read_whole(self.target, obj):
             return data
         return {k: v for k, v in data.items() if k in self.display}

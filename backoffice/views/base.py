@@ -33,7 +33,7 @@ from backoffice.views import input_checks
 from backoffice.views.labels import LABELS
 from backoffice.views.list_count import with_capped_count
 from backoffice.views.lookup import lookup_fields
-from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, outside_scope_message
+from backoffice.security.scope import SCOPED, ScopeFilter, in_scope, may_link, outside_scope_message  # noqa: F401
 from backoffice.services import CommandError
 from backoffice.views.versioning import check_form_version, check_put_version, version_field
 
@@ -51,13 +51,28 @@ def _relations(model):
     return {rel.key: rel for rel in sa.inspect(model).relationships if not rel.uselist}
 
 
-def relation_scope_errors(model, values):
-    """A relation pointing at a row outside the user's scope is refused like a wrong value."""
+def _stored_link(model, rel, item):
+    """The key ``item``'s relation ``rel`` holds in the database (not what a request wrote onto it)."""
+    if item is None or sa.inspect(item).identity is None or len(rel.local_columns) != 1:
+        return None
+    (column,) = rel.local_columns
+    return db.session.execute(sa.select(column).where(model.id == sa.inspect(item).identity[0])).scalar()
+
+
+def relation_scope_errors(model, values, item=None):
+    """A relation pointing at a row outside the user's scope is refused like a wrong value, unless
+    the record already pointed there (a department head saving the handling result of a ticket
+    whose receiver is the service desk, issue #12), or the link is one 统一受理 opens company-wide
+    (``security.scope.may_link``)."""
     errors = {}
     for key, rel in _relations(model).items():
         target = values.get(key)
-        if target is not None and rel.mapper.class_ in SCOPED and not in_scope(target):
-            errors[key] = outside_scope_message()
+        if target is None or rel.mapper.class_ not in SCOPED or may_link(model, key, target):
+            continue
+        identity = sa.inspect(target).identity
+        if identity is not None and _stored_link(model, rel, item) == identity[0]:
+            continue
+        errors[key] = outside_scope_message()
     return errors
 
 
@@ -72,7 +87,7 @@ def all_errors(model, values, item=None):
         if errors:
             return input_checks.prefer_rule_messages(model, values, errors, item)
         errors = unique_errors(model, values, item)
-        errors.update(relation_scope_errors(model, values))
+        errors.update(relation_scope_errors(model, values, item))
         errors.update(model.business_errors(values, item))
     return errors
 

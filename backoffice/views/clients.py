@@ -13,7 +13,7 @@ from backoffice.models.choices import MarketType
 from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.client_print import client_print_context
 from backoffice.views.labels import AUDIT_FIELDSET, LABELS
-from backoffice.views.tickets import TicketView
+from backoffice.views.tickets import CallbackRecordView, TicketView
 from backoffice.views.tiers import ClientTierView, TierHistoryView
 from backoffice.views.visits import VisitLogView
 
@@ -107,7 +107,8 @@ class ClientView(ScopedModelView):
         "code": _l("Unique client code."),
         "market_type": _l("C = urban, X = rural; first letter of the composite code."),
     }
-    related_views = [ContactView, PurchaseRecordView, ClientTierView, TicketView, VisitLogView, TierHistoryView]
+    related_views = [ContactView, PurchaseRecordView, ClientTierView, TicketView, CallbackRecordView, VisitLogView,
+                     TierHistoryView]  # 回访记录 in the archive (seed 002 第二十條)
     base_order = ("code", "asc")
     show_template = "print/client_show.html"  # the show page (History tab) plus a Print button
 

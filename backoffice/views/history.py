@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from backoffice.audit import display_value, history_of
 from backoffice.models.audit import ACTION_LABELS, HIDDEN_FIELDS
 from backoffice.formatting import person
+from backoffice.security.complainant import hidden_record_fields
 from backoffice.models.audit import field_text, snapshot_values
 from backoffice.views.formatting import date_time
 from backoffice.views.labels import LABELS
@@ -19,14 +20,16 @@ HISTORY_LIMIT = 500
 def history_entries(table_name, record_id, labels=None):
     """The rows of the History tab as plain, translated values."""
     labels = {**LABELS, **(labels or {})}
+    hidden = hidden_record_fields(table_name, record_id)  # no retaliation (SPEC §4, security/complainant.py)
     out = []
     for entry in history_of(table_name, record_id)[:HISTORY_LIMIT]:
-        if entry.field in HIDDEN_FIELDS:
+        if entry.field in HIDDEN_FIELDS or entry.field in hidden:
             continue
         values = []
         if entry.action in ("create", "delete") and entry.details:
             # FK ids as the records' names, labels for every field (issue #11)
-            values = snapshot_values(table_name, entry.details.get("values"), labels)
+            snapshot = {k: v for k, v in (entry.details.get("values") or {}).items() if k not in hidden}
+            values = snapshot_values(table_name, snapshot, labels)
         out.append({
             "at": date_time(entry.at),
             "user": person(entry.user) if entry.user else _("(unknown)"),

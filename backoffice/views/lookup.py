@@ -39,17 +39,20 @@ BLANK_VALUE = "__None"  # FAB's blank option value, which the forms already unde
 
 
 class LookupSource:
-    def __init__(self, name, model, search, list_view, order, text=str):
+    def __init__(self, name, model, search, list_view, order, text=str, where=None, scoped=True):
         self.name, self.model, self.search, self.list_view = name, model, search, list_view
         self.order, self.text = order, text
+        self.where, self.scoped = where, scoped  # a fixed condition; whether the row scope limits it
         self.form_views = set()  # views whose forms pick this model (LookupField registers them)
 
     def query(self, q, page):
         model = self.model
         stmt = sa.select(model)
-        clause = scope_clause(model)
+        clause = scope_clause(model) if self.scoped else None
         if clause is not None:
             stmt = stmt.where(clause)
+        if self.where is not None:
+            stmt = stmt.where(self.where)
         words = (q or "").strip()[:MAX_QUERY].split()
         for word in words:
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -61,7 +64,7 @@ class LookupSource:
         return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
     def may_use(self, sm):
-        if sm.has_access("can_list", self.list_view):
+        if self.list_view and sm.has_access("can_list", self.list_view):
             return True
         return any(sm.has_access(perm, view) for view in self.form_views for perm in ("can_add", "can_edit"))
 
@@ -75,8 +78,13 @@ LOOKUPS = {
     "client": LookupSource("client", m.Client, ("code", "name", "phone"), "ClientView", ("name",), _client_text),
     # Staff by name only: the employee number and phone are not shown to every role (views/api_fields.py).
     "staff": LookupSource("staff", m.Staff, ("name",), "StaffView", ("name",)),
+    # 统一受理 (SPEC §4): a ticket's responsible person (and the staff member a complaint is about)
+    # is any active staff member of the company; names only, answered to who may add or edit a
+    # ticket (views/tickets.py registers TicketView). list_view None: listing staff is not enough.
+    "assignee": LookupSource("assignee", m.Staff, ("name",), None, ("name",), where=m.Staff.active.is_(True),
+                             scoped=False),
 }
-BY_MODEL = {source.model: source for source in LOOKUPS.values()}
+BY_MODEL = {source.model: source for source in LOOKUPS.values() if source.scoped}  # the default picker of a model
 
 
 class LookupView(BaseView):
@@ -105,6 +113,10 @@ class LookupView(BaseView):
     @expose("/staff")
     def staff(self):
         return self._answer("staff")
+
+    @expose("/assignee")
+    def assignee(self):
+        return self._answer("assignee")
 
 
 class LookupWidget:

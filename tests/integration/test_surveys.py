@@ -174,7 +174,7 @@ def test_closed_complaint_invites_once(app, world):
         act_as_system()
         client = db.session.get(m.Client, world["clients"]["W002"])
         ticket = m.Ticket(client=client, type="complaint", complaint_class="own_service", channel="phone",
-                          subject="回访测试")
+                          subject="回访测试", resolution="已处理")  # 已反馈 needs the result (issue #12)
         db.session.add(ticket)
         db.session.commit()
         for event in ("start", "feed_back", "callback_satisfied", "close"):  # SPEC §4 life cycle
