@@ -13,6 +13,7 @@ from .audit import ChangeLog  # noqa: F401
 from .sessions import UserSessionEpoch  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
 from .sla import SlaPolicy  # noqa: F401
+from .kpi import KpiSnapshot  # noqa: F401
 from .surveys import (  # noqa: F401
     Questionnaire,
     SurveyAnswer,

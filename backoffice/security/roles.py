@@ -50,6 +50,7 @@ ROLES = {
         (r"(SurveyCampaign|SurveyRectification)(View|Api)", WRITE), (r"SurveyCampaign(View|Api)", r"can_launch|launch|close_campaign"),
         (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §7 answers
         (r"PhoneSurveyView", r"can_enter|enter"),
+        (r"Kpi(View|Api)", r"can_report|can_refresh"), (r"Department KPIs", MENUS),  # issues #12, #15
     ],
     "ClientManager": [
         (r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)", READ),
@@ -84,11 +85,13 @@ ROLES = {
         (JOB_VIEWS, READ), (JOB_VIEWS, r"can_export"),  # SPEC §9: exports what it can list
         (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7: reads survey figures
         (r"SurveyAnswerView", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §1: 内勤 imports answers
+        (r"Kpi(View|Api)", r"can_report"), (r"Department KPIs", MENUS),  # issue #12: the department's KPIs
     ],
     "Viewer": [
         (r".*(View|Api)", READ),
         (r".*(View|Api)", r"can_export"),
         (r"VisitCompliance(View|Api)", r"can_report"), (r"Visit compliance", MENUS),  # SPEC §5 report, read-only
+        (r"Kpi(View|Api)", r"can_report"), (r"Department KPIs", MENUS),  # issue #12, read-only
     ],
 }
 

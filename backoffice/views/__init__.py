@@ -87,6 +87,9 @@ def register(appbuilder):
     from .visits import register as register_visit_pages  # 今日拜访, plan page, compliance (SPEC §5)
 
     register_visit_pages(appbuilder)
+    from .kpi import register as register_kpi  # department KPIs per month (issues #12, #15)
+
+    register_kpi(appbuilder)
     for view in (TierView, VisitPlanItemView, AppraisalItemView, AppraisalScoreView):
         appbuilder.add_view_no_menu(view)
     for api in (

@@ -1,0 +1,40 @@
+"""monthly KPI snapshots per department (issue #15: the home page reads them, not the big tables)
+
+Revision ID: 0010_kpi_home
+Revises: 0009_visits
+Create Date: 2026-12-01 13:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0010_kpi_home'
+down_revision = '0009_visits'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'kpi_snapshot',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('department_id', sa.Integer(), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('counts', sa.JSON(), nullable=False),
+        sa.Column('computed_at', sa.DateTime(), nullable=False),
+        sa.Column('run_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['department_id'], ['department.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('department_id', 'month', name='uq_kpi_snapshot_dept_month'),
+    )
+    with op.batch_alter_table('kpi_snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kpi_snapshot_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kpi_snapshot_month'), ['month'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('kpi_snapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kpi_snapshot_month'))
+        batch_op.drop_index(batch_op.f('ix_kpi_snapshot_department_id'))
+    op.drop_table('kpi_snapshot')
