@@ -307,11 +307,11 @@ def admin_section(user, staff, now):
     _add(s, list_tile("runs_stuck_queued", _("Job runs queued for over 10 minutes"), "JobRunView",
                       [("state", "FilterEqual", "queued"), ("queued_at", "FilterSmaller", _stamp(utc - dt.timedelta(minutes=10)))]))
     workers, queues = rq_status()
-    s.tiles.append(Tile("workers", _("Workers seen"), workers, url_for("JobRunView.list"),
+    # Workers and queue lengths are Redis's figures, not rows of a list: shown without a link.
+    s.tiles.append(Tile("workers", _("Workers seen"), workers, None,
                         note="" if workers is not None else _("No Redis configured: jobs run in the web process")))
     for name, length in queues:
-        s.tiles.append(Tile(f"queue_{name}", _("Queue %(name)s: jobs waiting", name=name), length,
-                            url_for("JobRunView.list") + "?" + urlencode([("_flt_0_state", "queued")])))
+        s.tiles.append(Tile(f"queue_{name}", _("Queue %(name)s: jobs waiting", name=name), length, None))
     years = sorted({d.year for (d,) in db.session.execute(
         sa.select(CalendarDay.day).where(CalendarDay.confirmed.is_(False)))})
     _add(s, list_tile("calendar_unconfirmed", _("Calendar days not confirmed (years: %(years)s)",
@@ -325,7 +325,7 @@ def admin_section(user, staff, now):
         sa.select(User).where(~User.id.in_(sa.select(Staff.user_id).where(Staff.user_id.isnot(None))))
         .order_by(User.username)).scalars().all()
     s.tiles.append(Tile("users_without_staff", _("Users without a staff record (they see no clients)"),
-                        len(lonely), url_for("StaffView.add"),
+                        len(lonely), None,  # FAB's user list cannot filter "no staff record": the names follow
                         note=", ".join(u.username for u in lonely[:10]) + (" …" if len(lonely) > 10 else "")))
     return s
 
