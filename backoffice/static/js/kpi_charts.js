@@ -29,7 +29,7 @@
       var series = { name: s.name, type: "line", connectNulls: false, data: s.data };
       if (s.target !== null) {
         series.markLine = { symbol: "none", silent: true, lineStyle: { type: "dashed" },
-                            data: [{ yAxis: s.target, name: data.labels.target }], label: { formatter: data.labels.target + " {c}" } };
+                            data: [{ yAxis: s.target, name: data.labels.target }], label: { show: false } };
       }
       return series;
     })
