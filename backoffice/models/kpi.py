@@ -15,6 +15,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backoffice.clock import business_now
 
 from .base import Model
+from .tickets import Ticket
+
+# The home tiles "overdue" and "due later today" (views/home.py) count the tickets still awaiting
+# feedback by deadline: a partial index holds only those few (SPEC §4: fed back, called back and
+# closed tickets are no longer late), so the count does not read the million others. PostgreSQL
+# uses it for ``status <> 'fed_back' AND status <> 'called_back' AND status <> 'closed'``.
+AWAITING_FEEDBACK_SQL = "status NOT IN ('fed_back', 'called_back', 'closed')"
+TICKET_AWAITING_DUE = sa.Index(
+    "ix_ticket_awaiting_due", Ticket.__table__.c.due_at,
+    postgresql_where=sa.text(AWAITING_FEEDBACK_SQL), sqlite_where=sa.text(AWAITING_FEEDBACK_SQL),
+)
 
 
 def now():

@@ -99,7 +99,7 @@ COUNT_FIELDS = (
     "complaints_closed", "complaints_called_back", "callbacks", "callbacks_satisfied",
     "clients_active", "clients_owned", "clients_visited", "managers", "managers_under_target",
 )
-MIX_FIELDS = ("by_type", "by_class", "annual_tier", "scale", "service_level")
+MIX_FIELDS = ("by_type", "by_class", "annual_tier", "scale", "service_level", "callback_results")
 
 
 @dataclass
@@ -125,6 +125,7 @@ class Counts:
     annual_tier: dict = field(default_factory=dict)
     scale: dict = field(default_factory=dict)
     service_level: dict = field(default_factory=dict)
+    callback_results: dict = field(default_factory=dict)  # complaints closed in the month, by result
 
     def __add__(self, other):
         out = Counts(**{f: getattr(self, f) + getattr(other, f) for f in COUNT_FIELDS})

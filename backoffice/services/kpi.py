@@ -84,6 +84,12 @@ def _ticket_counts(month, now, acc):
         a.by_type[_code(ttype)] = a.by_type.get(_code(ttype), 0) + int(count)
         if _code(ttype) == "complaint":
             a.by_class[_code(cls)] = a.by_class.get(_code(cls), 0) + int(count)
+    for d, result, count in db.session.execute(
+        sa.select(dept, t.c.callback_result, sa.func.count())
+        .select_from(t.join(c, c.c.id == t.c.client_id)).where(closed_in_month)
+        .group_by(dept, t.c.callback_result)
+    ):
+        acc.setdefault(d, rules.Counts()).callback_results[_code(result)] = int(count)
 
 
 def _client_counts(acc):

@@ -100,9 +100,10 @@ def _view(name):
     return None
 
 
-def list_tile(key, label, view_name, filters=(), order=None, note=""):
+def list_tile(key, label, view_name, filters=(), order=None, note="", count=None):
     """A tile counting the rows of ``view_name``'s list under ``filters`` [(column, FAB filter
-    class name, value)], and the URL of that list with the same filters."""
+    class name, value)], and the URL of that list with the same filters. ``count`` given: a
+    pre-aggregated number of those rows (the KPI snapshot), the list is not counted."""
     view = _view(view_name)
     if view is None or not current_user_may_list(view):
         return None
@@ -117,10 +118,13 @@ def list_tile(key, label, view_name, filters=(), order=None, note=""):
         index = names.index(filter_name)
         grouped.setdefault((column, index), []).append(value)
         args.append((f"_flt_{index}_{column}", value))
-    for (column, index), values in grouped.items():
-        flt.add_filter_index(column, index, values)
-    joined = flt.get_joined_filters(view._base_filters)
-    count, _rows = view.datamodel.query(joined, page=0, page_size=1)
+    if count is None:
+        for (column, index), values in grouped.items():
+            flt.add_filter_index(column, index, values)
+        joined = flt.get_joined_filters(view._base_filters)
+        # FAB's list counts its rows with this same call (SQLAInterface.query -> query_count)
+        dm = view.datamodel
+        count = dm.query_count(dm.session.query(dm.obj), joined)
     if order:
         args += [(f"_oc_{view_name}", order[0]), (f"_od_{view_name}", order[1])]
     url = url_for(f"{view_name}.list") + ("?" + urlencode(args) if args else "")
@@ -128,9 +132,18 @@ def list_tile(key, label, view_name, filters=(), order=None, note=""):
 
 
 def current_user_may_list(view):
+    """FAB's has_access asks the database once per call; the page asks for many lists, so the
+    user's permissions are read once per request (the same answer: FAB's own role permissions)."""
     from flask import current_app
 
-    return current_app.appbuilder.sm.has_access("can_list", view.class_permission_name)
+    sm = current_app.appbuilder.sm
+    if "_home_perms" not in g:
+        names = {r.name for r in getattr(g.user, "roles", []) or []}
+        g._home_perms = None if sm.auth_role_admin in names else {
+            (p, v) for p, v in sm.get_user_permissions(g.user)}
+    if g._home_perms is None:
+        return True
+    return ("can_list", view.class_permission_name) in g._home_perms
 
 
 def _add(section, tile):
@@ -155,21 +168,24 @@ def ticket_deadline_tiles(section, now):
                             order=("due_at", "asc")))
 
 
-def month_ticket_tiles(section, month):
-    """The month's ticket figures behind the rates, as links (the rates are computed from the
-    same numbers in the snapshot)."""
+def month_ticket_tiles(section, mf):
+    """The month's ticket figures behind the rates: the snapshot's numbers (no scan per page
+    view), each linked to the ticket list with the filters that select the rows it counted."""
+    month, c = mf.month, mf.counts
     first = dt.datetime.combine(month, dt.time()) - dt.timedelta(seconds=1)
     nxt = dt.datetime.combine(rules.next_month(month), dt.time())
     closed = [("type", "FilterEqual", "complaint"), ("closed_at", "FilterGreater", _stamp(first)),
               ("closed_at", "FilterSmaller", _stamp(nxt))]
     _add(section, list_tile("registered_month", _("Tickets registered this month"), "TicketView",
                             [("registered_at", "FilterGreater", _stamp(first)),
-                             ("registered_at", "FilterSmaller", _stamp(nxt))]))
-    _add(section, list_tile("complaints_closed", _("Complaints closed this month"), "TicketView", closed))
+                             ("registered_at", "FilterSmaller", _stamp(nxt))], count=c.tickets_registered))
+    _add(section, list_tile("complaints_closed", _("Complaints closed this month"), "TicketView", closed,
+                            count=c.complaints_closed))
     for result, label in (("satisfied", _("called back: satisfied")), ("basically", _("called back: basically satisfied")),
                           ("unsatisfied", _("called back: not satisfied"))):
         _add(section, list_tile(f"callback_{result}", label, "TicketView",
-                                closed + [("callback_result", "FilterEqual", result)]))
+                                closed + [("callback_result", "FilterEqual", result)],
+                                count=c.callback_results.get(result, 0)))
 
 
 def dept_head_section(user, staff, now):
@@ -199,7 +215,8 @@ def dept_head_section(user, staff, now):
         s.missing.append(_("No figures for %(month)s yet: they are computed every 15 minutes.", month=f"{month:%Y-%m}"))
     elif not s.month.counts.clients_active:
         s.missing.append(_("The department has no active clients."))
-    month_ticket_tiles(s, month)
+    if s.month.has_data:
+        month_ticket_tiles(s, s.month)
     s.runs = last_runs(user)
     from backoffice.views.kpi import figure_rows, mix_rows
 

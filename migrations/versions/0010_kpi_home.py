@@ -31,9 +31,14 @@ def upgrade():
     with op.batch_alter_table('kpi_snapshot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kpi_snapshot_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_kpi_snapshot_month'), ['month'], unique=False)
+    # the home tiles' overdue / due-today counts read only the tickets awaiting feedback
+    awaiting = sa.text("status NOT IN ('fed_back', 'called_back', 'closed')")
+    op.create_index('ix_ticket_awaiting_due', 'ticket', ['due_at'], unique=False,
+                    postgresql_where=awaiting, sqlite_where=awaiting)
 
 
 def downgrade():
+    op.drop_index('ix_ticket_awaiting_due', table_name='ticket')
     with op.batch_alter_table('kpi_snapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kpi_snapshot_month'))
         batch_op.drop_index(batch_op.f('ix_kpi_snapshot_department_id'))
