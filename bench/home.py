@@ -142,6 +142,8 @@ def main():
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the fresh database")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="DATABASE_URL holds a database this bench built (--keep): measure again, build nothing")
     args = parser.parse_args()
     url, drop = (os.environ["DATABASE_URL"], None) if os.environ.get("DATABASE_URL") else fresh_database("bo_bench_home")
     os.environ.setdefault("BACKOFFICE_INSTANCE", "/tmp/backoffice-bench")
@@ -162,10 +164,13 @@ def main():
 
             log(f"database: {url.rsplit('/', 1)[-1]}; {args.clients:,} clients, {args.tickets:,} tickets, "
                 f"{args.visits:,} visit logs")
-            initialise()
             now = business_now()
-            _t, (head_dept, _team) = timed("build", lambda: build(db, sa, args.clients, args.tickets, args.visits, now))
-            vacuum(db, sa, "client", "staff", "ticket", "visit_log")
+            if args.measure_only:
+                head_dept = db.session.execute(sa.text("SELECT id FROM department WHERE code = 'HB1'")).scalar()
+            else:
+                initialise()
+                _t, (head_dept, _team) = timed("build", lambda: build(db, sa, args.clients, args.tickets, args.visits, now))
+                vacuum(db, sa, "client", "staff", "ticket", "visit_log")
             t_job, _ = timed("J kpi.snapshot job work (write_snapshots, current month)",
                              lambda: kpi.write_snapshots(kpi.current_month()))
             depts = sorted(department_subtree(head_dept))
