@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from flask import g, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from backoffice.clock import business_now, business_today, utc_now
 from backoffice.extensions import db

@@ -15,7 +15,6 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from backoffice.extensions import db
-from backoffice.models import Department
 from backoffice.rules import kpi as rules
 from backoffice.services import CommandError
 from backoffice.services import kpi as service
@@ -244,6 +243,3 @@ def register(appbuilder):
     appbuilder.add_link("Department KPIs", href="KpiView.page", label=_l("Department KPIs"), icon="fa-line-chart",
                         category="Ticket management", category_label=_l("Ticket management"))
     appbuilder.add_api(KpiApi)
-
-
-__all__ = ["KpiApi", "KpiView", "Department", "register"]
