@@ -88,6 +88,22 @@ def _ranking_key(params):
     return ranking_dedupe_key(params["period"])
 
 
+def _next_quarter_hour(now):
+    """The next :00, :15, :30 or :45 (issue #15: the month's KPI snapshot stays at most 15 minutes old)."""
+    base = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 15)
+    return base + dt.timedelta(minutes=15)
+
+
+def _next_month_first_late(now):
+    """00:20 on the 1st of the next month: the month just ended gets its last snapshot."""
+    year, month = now.year + (now.month == 12), now.month % 12 + 1
+    return now.replace(year=year, month=month, day=1, hour=0, minute=20, second=0, microsecond=0)
+
+
+def _kpi_key(params):
+    return f"kpi-snapshot:{params['period']}"
+
+
 PERIODIC = [
     Periodic("scale-quarterly", "recalc.scale", _next_quarter_start,
              lambda at: {"scheme": "SCALE", "period": _previous_quarter(at)}),
@@ -100,6 +116,11 @@ PERIODIC = [
              lambda at: {"month": f"{at:%Y-%m}"}, dedupe=lambda params: f"visits:plans:{params['month']}"),
     # SPEC §4 / issue #12: overdue tickets escalated to the department heads (jobs/kind_sla_scan.py)
     Periodic("sla-scan", "sla.scan", _next_scan, lambda at: {}, dedupe=lambda params: "sla:scan", keep=3600),
+    # issue #15: KPI snapshots (jobs/kind_kpi.py), the current month and the month just ended
+    Periodic("kpi-snapshot", "kpi.snapshot", _next_quarter_hour, lambda at: {"period": f"{at:%Y-%m}"},
+             dedupe=_kpi_key),
+    Periodic("kpi-snapshot-month-end", "kpi.snapshot", _next_month_first_late,
+             lambda at: {"period": _previous_month(at)}, dedupe=_kpi_key),
 ]
 
 

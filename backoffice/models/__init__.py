@@ -17,6 +17,7 @@ from .sessions import UserSessionEpoch  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
 from .sla import SlaPolicy  # noqa: F401
 from .notifications import Notification  # noqa: F401
+from .kpi import KpiSnapshot  # noqa: F401
 from .surveys import (  # noqa: F401
     Questionnaire,
     SurveyAnswer,

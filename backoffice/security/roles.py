@@ -53,6 +53,7 @@ ROLES = {
         (r"(SurveyCampaign|SurveyRectification)(View|Api)", WRITE), (r"SurveyCampaign(View|Api)", r"can_launch|launch|close_campaign"),
         (r"(SurveyAnswer|PhoneSurvey)View", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §7 answers
         (r"PhoneSurveyView", r"can_enter|enter"),
+        (r"Kpi(View|Api)", r"can_report|can_refresh"), (r"Department KPIs", MENUS),  # issues #12, #15
     ],
     "ClientManager": [
         (r"(Client|Contact|PurchaseRecord|ClientTier|TierHistory)(View|Api)", READ),
@@ -89,11 +90,13 @@ ROLES = {
         (SURVEY_VIEWS, READ), (SURVEY_VIEWS, r"can_export"),  # SPEC §7: reads survey figures
         (r"SurveyAnswerView", READ), (r"SurveyAnswerView", r"can_export|can_import"),  # SPEC §1: 内勤 imports answers
         *OWN_SHEET,  # SPEC §6 / seed 001 L466: the clerk is appraised and may object (异议权)
+        (r"Kpi(View|Api)", r"can_report"), (r"Department KPIs", MENUS),  # issue #12: the department's KPIs
     ],
     "Viewer": [
         (r".*(View|Api)", READ),
         (r".*(View|Api)", r"can_export"),
         (r"VisitCompliance(View|Api)", r"can_report"), (r"Visit compliance", MENUS),  # SPEC §5 report, read-only
+        (r"Kpi(View|Api)", r"can_report"), (r"Department KPIs", MENUS),  # issue #12, read-only
     ],
 }
 

@@ -98,6 +98,9 @@ def register(appbuilder):
     from .notifications import register as register_notifications  # my notifications, the menu bar's count
 
     register_notifications(appbuilder)
+    from .kpi import register as register_kpi  # department KPIs per month (issues #12, #15)
+
+    register_kpi(appbuilder)
     for view in (TierView, VisitPlanItemView, AppraisalItemView, AppraisalScoreView):
         appbuilder.add_view_no_menu(view)
     for api in (

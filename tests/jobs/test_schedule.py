@@ -17,6 +17,10 @@ def test_firing_times_and_periods():
     # Fired on 1 January: the previous quarter is Q4 of last year; on 1 April, Q1.
     assert schedule._previous_quarter(dt.datetime(2027, 1, 1, 2, tzinfo=SHANGHAI)) == "2026Q4"
     assert schedule._previous_quarter(dt.datetime(2026, 4, 1, 2, tzinfo=SHANGHAI)) == "2026Q1"
+    # issue #15: the month's KPI snapshot every quarter hour, the month just ended on the 1st
+    assert schedule._next_quarter_hour(now.replace(minute=7)) == now.replace(minute=15)
+    assert schedule._next_quarter_hour(now.replace(minute=45)) == now.replace(hour=11, minute=0)
+    assert schedule._next_month_first_late(now) == dt.datetime(2026, 12, 1, 0, 20, tzinfo=SHANGHAI)
 
 
 def test_the_escalation_scan_fires_every_few_minutes(job_app):
@@ -44,7 +48,8 @@ def test_each_firing_is_placed_once_however_many_workers_ask(job_app):
         again = schedule.ensure_scheduled(now)
         registry = ScheduledJobRegistry(queue=Queue("default", connection=redis_connection()))
         ids = set(registry.get_job_ids())
-    assert sorted(first) == ["sched-appraisal-ranking-monthly-203106020400", "sched-scale-quarterly-203107010200",
+    assert sorted(first) == ["sched-appraisal-ranking-monthly-203106020400", "sched-kpi-snapshot-203105101015",
+                             "sched-kpi-snapshot-month-end-203106010020", "sched-scale-quarterly-203107010200",
                              "sched-sla-scan-203105101005",  # every 5 minutes (issue #12)
                              "sched-tier-yearly-203201010300", "sched-visit-plans-monthly-203106010100"]
     assert again == []
