@@ -29,9 +29,8 @@ def create_app(config=None):
     with app.app_context():
         db.init_app(app)
         migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
-        from backoffice.views.home import HomeView, ensure_ticket_filters
+        from backoffice.views.home import HomeView
 
-        ensure_ticket_filters()  # the home tiles' ticket-list filters (views/home.py adapter)
         appbuilder = AppBuilder(indexview=HomeView, update_perms=app.config.get("FAB_UPDATE_PERMS", True))
         web_security.prepare(app)  # CSRF, limiter storage: before FAB builds its views
         appbuilder.init_app(app, db.session)

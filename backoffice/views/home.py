@@ -6,12 +6,9 @@ A tile's number is counted by the list screen it links to: the same FAB view, it
 (``_flt_<index>_<column>=value``), so the number and the list cannot disagree. The month's
 figures come from the KPI snapshots (``services/kpi.py``), never from a scan per page view.
 
-Adapters the lead wires at merge (issue #15 depends on other branches):
-- ``unread_escalations``: ``backoffice.services.notifications.unread_count(user)`` (branch
-  sla-scan); None while that module is absent, and the tile says "not available".
-- ``TICKET_FILTER_COLUMNS``: the ticket list must filter on the deadline and the feedback and
-  closing times; they are added to ``TicketView.search_columns`` here if the ticket branches
-  have not added them (``ensure_ticket_filters``, called before the views are built).
+Unread escalations come from ``services/notifications.py`` (the deadline scan's notifications,
+SPEC §4) and link to the user's inbox; the ticket tiles filter the ticket list on ``due_at``,
+``fed_back_at``, ``closed_at`` and ``callback_result`` (``TicketView.search_columns``).
 """
 import datetime as dt
 from dataclasses import dataclass, field
@@ -28,37 +25,19 @@ from backoffice.extensions import db
 from backoffice.models import AppraisalSheet, CalendarDay, JobRun, PurchaseRecord, VisitPlan
 from backoffice.rules import kpi as rules
 from backoffice.security.scope import scope_clause, staff_of
+from backoffice.services import notifications
 
-TICKET_FILTER_COLUMNS = ("due_at", "fed_back_at", "closed_at", "callback_result")
 ROLE_ORDER = ("DeptHead", "ClientManager", "ServiceDesk", "BackOffice", "Admin")
 STAMP = "%Y-%m-%d %H:%M:%S"
 
 
-def ensure_ticket_filters():
-    """Adapter (see the module docstring): the ticket list's URL filters the tiles use."""
-    from backoffice.views.tickets import TicketView
-
-    missing = [c for c in TICKET_FILTER_COLUMNS if c not in TicketView.search_columns]
-    if missing:
-        TicketView.search_columns = list(TicketView.search_columns) + missing
-
-
 def unread_escalations(user):
-    """Adapter: unread escalation notifications of ``user``, None when notifications are absent."""
-    try:
-        from backoffice.services import notifications  # branch sla-scan
-    except ImportError:
-        return None
+    """Unread escalation notifications of ``user`` (services/notifications.py)."""
     return notifications.unread_count(user)
 
 
 def escalations_link():
-    for endpoint in ("NotificationView.list", "NotificationsView.list"):
-        try:
-            return url_for(endpoint)
-        except Exception:  # noqa: BLE001  (the notifications screen is not built yet)
-            continue
-    return None
+    return url_for("NotificationView.inbox")
 
 
 @dataclass

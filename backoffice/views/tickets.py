@@ -124,6 +124,7 @@ class TicketView(DeadlineExportMixin, LifecycleViewMixin, ScopedModelView):
     search_columns = [
         "number", "client", "type", "complaint_class", "severity", "channel", "status",
         "receiver", "responsible_department", "registered_at", "due_at",
+        "fed_back_at", "closed_at", "callback_result",  # the home page's tiles link with these (views/home.py)
     ]
     order_columns = ["number", "type", "severity", "status", "registered_at", "due_at"]
     add_columns = TICKET_FORM + ["registered_at"]  # the real receipt time of a call logged afterwards (sla-core)
