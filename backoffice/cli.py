@@ -1,4 +1,6 @@
 """``flask backoffice ...``: set up the database, roles, reference and demo data."""
+import datetime as dt
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -89,6 +91,21 @@ def sync_roles_command(prune):
         click.echo(f"{role}: +{added} -{removed}")
 
 
+def _demo_figures():
+    """What the periodic jobs would have written by now, so the demo's home pages show figures at
+    once: the KPI snapshots of the last twelve months (jobs/kind_kpi.py, every 15 minutes in
+    production) and one deadline escalation scan (jobs/kind_sla_scan.py, every 5 minutes)."""
+    from backoffice.clock import business_today
+    from backoffice.services import kpi, sla_scan
+
+    month = business_today().replace(day=1)
+    for _ in range(12):
+        kpi.write_snapshots(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    sent = sla_scan.escalate_overdue()
+    click.echo(f"KPI snapshots of 12 months written; {sent} overdue deadline(s) escalated to the heads.")
+
+
 @backoffice_cli.command("demo-data")
 @click.option("--clients", default=500, show_default=True)
 @click.option("--seed", default=2026, show_default=True)
@@ -100,6 +117,7 @@ def demo_data_command(clients, seed):
     act_as_system()
     if load_demo(n_clients=clients, seed=seed):
         click.echo(f"Demo company loaded ({clients} clients, seed {seed}).")
+        _demo_figures()
     else:
         click.echo("Demo company already present: nothing loaded.")
     # The logins every time, so whoever runs the demo knows how to get in (README: demo logins).
