@@ -116,6 +116,8 @@ class AppraisalPayBandApi(ScopedApi):
     resource_name = "appraisal_pay_band"
     datamodel = SQLAInterface(AppraisalPayBand)
     base_permissions = ["can_get", "can_info", "can_put"]
+    # Only the routes the permissions allow (a route without its permission would answer 403 to all).
+    include_route_methods = {"get", "get_list", "info", "settings"}
     list_columns = show_columns = ["id", "lower_bound", "upper_bound", "factor", "score_as_percentage"]
 
     @expose("/settings", methods=["POST"])
@@ -168,6 +170,7 @@ class DepartmentAdjustmentApi(ScopedApi):
     resource_name = "appraisal_department_adjustment"
     datamodel = SQLAInterface(DepartmentAdjustment)
     base_permissions = ["can_get", "can_info"]
+    include_route_methods = {"get", "get_list", "info"}  # read-only: the rates change on the settings form
     list_columns = show_columns = ["id", "result", "rate"]
 
 
@@ -212,6 +215,7 @@ class DepartmentMonthOutcomeApi(ScopedApi):
     resource_name = "department_month_outcome"
     datamodel = SQLAInterface(DepartmentMonthOutcome)
     base_permissions = ["can_get", "can_info", "can_post", "can_put"]
+    include_route_methods = {"get", "get_list", "info", "post", "put"}  # no delete: a result is changed, not removed
     list_columns = show_columns = ["id", "department.id", "department.name", "month", "result"]
     add_columns = edit_columns = ["department", "month", "result"]
 

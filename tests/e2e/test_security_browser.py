@@ -41,10 +41,10 @@ def test_action_button_works_and_pages_break_no_csp_rule(page, live_server, e2e_
         page.goto(f"{live_server}{path}")
         page.wait_for_load_state("networkidle")
     page.goto(f"{live_server}/ticketview/show/{ticket_id}")
-    page.once("dialog", lambda d: d.accept())
-    # The button posts a form: wait for the navigation it starts, not for the page already loaded.
+    # The ticket page's workflow panel (a note and the allowed actions) posts a form: wait for the
+    # navigation it starts, not for the page already loaded.
     with page.expect_navigation():
-        page.click('[id="btn-action-TicketView.action-ticket_start"]')
+        page.locator("button.ticket-action[data-event=start]").click()
     page.wait_for_load_state()
     with app.app_context():
         db.session.expire_all()

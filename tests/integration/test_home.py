@@ -85,6 +85,8 @@ def tiles(page):
 def list_rows(browser, url):
     if url.startswith("/visits/today"):  # today's route: one stop per client (SPEC §5)
         return browser.get(url).get_data(as_text=True).count('<li class="visit-stop"')
+    if url.startswith("/notifications/"):  # unread escalations: the inbox marks the unread ones
+        return browser.get(url).get_data(as_text=True).count('<li class="bo-notification is-unread"')
     view = re.match(r"/(\w+)/list/", url).group(1)
     name = {"ticketview": "TicketView", "visitplanview": "VisitPlanView", "appraisalsheetview": "AppraisalSheetView",
             "jobrunview": "JobRunView", "purchaserecordview": "PurchaseRecordView",
