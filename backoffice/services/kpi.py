@@ -3,8 +3,8 @@
 Two halves:
 
 * ``department_counts(month)`` computes every department's own counts for a month in a handful
-  of GROUP BY statements (tickets and clients by the client's department, the scope's own key,
-  ``security/scope.py``; visit compliance by the manager's department, through
+  of GROUP BY statements (tickets by their responsible department, else their client's; clients
+  by their department, the scope's own key, ``security/scope.py``; visit compliance by the manager's department, through
   ``services/visit_compliance.py``), and ``write_snapshots`` stores them as ``kpi_snapshot`` rows,
   replacing the month's rows in one transaction (the ``kpi.snapshot`` job, queue ``recalc``).
 * ``read`` sums the snapshot rows of a department's subtree (a few rows per month): the home and
@@ -45,7 +45,9 @@ def _code(value):
 def _ticket_counts(month, now, acc):
     t, c = Ticket.__table__, Client.__table__
     first, nxt = _at(month), _at(rules.next_month(month))
-    dept = c.c.department_id
+    # A ticket counts once, for the department that answers for it: the responsible department the
+    # desk assigned (统一受理, SPEC §4), else the client's own department.
+    dept = sa.func.coalesce(t.c.responsible_department_id, c.c.department_id)
     in_month = sa.and_(t.c.registered_at >= first, t.c.registered_at < nxt)
     fed_in_month = sa.and_(t.c.fed_back_at >= first, t.c.fed_back_at < nxt)
     closed_in_month = sa.and_(t.c.closed_at >= first, t.c.closed_at < nxt, t.c.type == "complaint")

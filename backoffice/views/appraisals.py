@@ -3,7 +3,7 @@ objection form, the print page and the ranking launch; the same commands through
 import datetime as dt
 from decimal import Decimal
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -15,7 +15,6 @@ from backoffice.clock import business_today
 from backoffice.rules.appraisal_pay import pay_breakdown
 from backoffice.services import CommandError
 from backoffice.views.formatting import money
-from backoffice.views.lifecycle import command_response
 
 from backoffice.models import AppraisalItem, AppraisalScore, AppraisalSheet, AppraisalTemplate
 from backoffice.models.choices import TargetResult
@@ -23,7 +22,9 @@ from backoffice.services import appraisal_settings
 from backoffice.services import appraisals as commands
 from backoffice.services.labels import EVENT_LABELS
 from backoffice.views.base import ScopedApi, ScopedModelView
-from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, lifecycle_action
+from backoffice.views.lifecycle import (
+    LifecycleViewMixin, TransitionApiMixin, command_response, command_target, lifecycle_action,
+)
 from backoffice.views.formatting import percent
 from backoffice.formatting import period as period_words
 from backoffice.views.labels import AUDIT_FIELDSET
@@ -377,12 +378,10 @@ class AppraisalSheetApi(TransitionApiMixin, ScopedApi):
             404: {$ref: '#/components/responses/404'}
             422: {description: "a score out of range, a sheet that cannot be changed (translated message)"}
         """
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            return self.response_404()
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("scores"), dict):
-            return self.response_400(message=_("Send a JSON object with the scores by item id."))
+        item, body, refusal = command_target(self, pk, _("Send a JSON object with the scores by item id."),
+                                             lambda b: isinstance(b.get("scores"), dict))
+        if refusal is not None:
+            return refusal
 
         def call():
             from backoffice.extensions import db

@@ -76,6 +76,20 @@ def lifecycle_action(name, event, label, icon="fa-arrow-right", confirmation=Non
     return action(name, label, confirmation, icon, multiple=multiple, single=True)(run)
 
 
+def command_target(api, pk, message, valid=None):
+    """What every command endpoint of the API checks first: the row through the API's scope
+    (404 outside it, as for a row that does not exist) and a JSON object body (400 with
+    ``message`` otherwise, or when ``valid(body)`` is false). Returns (item, body, refusal):
+    the endpoint answers ``refusal`` when it is not None."""
+    item = api.datamodel.get(pk, api._base_filters)
+    if item is None:
+        return None, None, api.response_404()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or (valid is not None and not valid(body)):
+        return item, None, api.response_400(message=message)
+    return item, body, None
+
+
 def command_response(api, call):
     """Run a command for the API: its CommandError becomes the answer (422/409/404)."""
     try:
@@ -130,12 +144,10 @@ class TransitionApiMixin:
             409: {description: "the record changed meanwhile (message names who and when)"}
             422: {description: "the event is not possible from this state or for this user (translated message)"}
         """
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            return self.response_404()
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("event"), str):
-            return self.response_400(message=_("Send a JSON object with the event and an optional note."))
+        item, body, refusal = command_target(self, pk, _("Send a JSON object with the event and an optional note."),
+                                             lambda b: isinstance(b.get("event"), str))
+        if refusal is not None:
+            return refusal
 
         def call():
             check_version(item, body.get("version"))

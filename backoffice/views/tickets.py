@@ -29,7 +29,9 @@ from backoffice.views.base import ScopedApi, ScopedModelView
 from backoffice.views.labels import AUDIT_FIELDSET, LABELS
 from backoffice.views.sla import due_provisional_formatter, provisional_warning
 from backoffice.views.ticket_deadlines import DEADLINE_LABEL, DeadlineExportMixin, DeadlineInterface, deadline_badge
-from backoffice.views.lifecycle import LifecycleViewMixin, TransitionApiMixin, command_response, lifecycle_action
+from backoffice.views.lifecycle import (
+    LifecycleViewMixin, TransitionApiMixin, command_response, command_target, lifecycle_action,
+)
 from backoffice.views.lookup import LOOKUPS, LookupField
 
 TICKET_FORM = [
@@ -376,12 +378,9 @@ class TicketApi(TransitionApiMixin, ScopedApi):
             409: {description: the ticket changed hands meanwhile}
             422: {description: refused (not the receiver, closed ticket, unknown staff)}
         """
-        ticket = self.datamodel.get(pk, self._base_filters)
-        if ticket is None:
-            return self.response_404()
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message=_("Send a JSON object with the staff member and an optional note."))
+        ticket, body, refusal = command_target(self, pk, _("Send a JSON object with the staff member and an optional note."))
+        if refusal is not None:
+            return refusal
 
         def call():
             commands.hand_over(ticket, body.get("staff"), body.get("note"))
@@ -421,15 +420,13 @@ class TicketApi(TransitionApiMixin, ScopedApi):
             409: {description: the ticket changed meanwhile}
             422: {description: "refused: not fed back yet, not the service desk, the staff member complained about"}
         """
-        ticket = self.datamodel.get(pk, self._base_filters)
-        if ticket is None:
-            return self.response_404()
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message=_("Send a JSON object with the callback result, new requests and a note."))
-        texts = {k: body.get(k) for k in ("result", "new_requests", "note")}
-        if any(v is not None and not isinstance(v, str) for v in texts.values()):
-            return self.response_400(message=_("Send a JSON object with the callback result, new requests and a note."))
+        fields = ("result", "new_requests", "note")
+        ticket, body, refusal = command_target(
+            self, pk, _("Send a JSON object with the callback result, new requests and a note."),
+            lambda b: all(b.get(k) is None or isinstance(b.get(k), str) for k in fields))
+        if refusal is not None:
+            return refusal
+        texts = {k: body.get(k) for k in fields}
 
         def call():
             check_version(ticket, body.get("version"))

@@ -192,3 +192,31 @@ def test_a_user_without_staff_record_gets_a_page_saying_so(app, home_world):
     assert "员工档案" in page or "staff record" in page
     r = c.get("/kpi/")
     assert r.status_code == 200 and "home-missing" in r.get_data(as_text=True)
+
+
+def test_a_ticket_counts_for_the_department_the_desk_assigned_it_to(app, home_world):
+    """SPEC §4 统一受理: a ticket routed to another department counts in that department's
+    month, not in its client's department (and never in both)."""
+    from backoffice.cli import act_as_system
+    from backoffice.rules.kpi import Counts
+    from backoffice.services import kpi
+
+    w = app.world
+    ticket_id, d2 = w["tickets"]["W001"], w["departments"]["D2"]
+    with app.app_context():
+        act_as_system()  # the audit columns of the change
+        ticket = db.session.get(m.Ticket, ticket_id)
+        month, d1, old = ticket.registered_at.date(), ticket.client.department_id, ticket.responsible_department_id
+        before = kpi.department_counts(month)
+        db.session.execute(sa.update(m.Ticket).where(m.Ticket.id == ticket_id).values(responsible_department_id=d2))
+        db.session.commit()
+        try:
+            after = kpi.department_counts(month)
+        finally:
+            db.session.execute(sa.update(m.Ticket).where(m.Ticket.id == ticket_id)
+                               .values(responsible_department_id=old))
+            db.session.commit()
+    assert d1 != d2
+    was_d1, was_d2 = before.get(d1, Counts()), before.get(d2, Counts())
+    assert after[d2].tickets_registered == was_d2.tickets_registered + 1
+    assert after.get(d1, Counts()).tickets_registered == was_d1.tickets_registered - 1

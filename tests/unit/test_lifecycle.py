@@ -5,7 +5,9 @@ import pytest
 
 from backoffice.rules.campaign_states import CAMPAIGN
 from backoffice.rules.lifecycle import TransitionError
-from backoffice.rules.sheet_states import SHEET, objection_deadline
+from backoffice.rules.objection_window import objection_deadline
+from backoffice.rules.sheet_states import SHEET
+from backoffice.rules.working_calendar import WorkingCalendar
 from backoffice.rules.ticket_states import TICKET, next_status
 from backoffice.rules.visit_plan_states import VISIT_PLAN
 
@@ -51,7 +53,7 @@ def test_sheet_spec_6_objection_returns_it_for_review():
 
 
 def test_objection_deadline_counts_working_days():
-    weekdays = lambda d: d.weekday() < 5  # noqa: E731
+    weekdays = WorkingCalendar()  # Monday to Friday, no holidays
     # approved on Thursday 2026-10-08: Fri 9, Mon 12, Tue 13, Wed 14, Thu 15
     assert objection_deadline(dt.date(2026, 10, 8), weekdays) == dt.date(2026, 10, 15)
     assert objection_deadline(dt.date(2026, 10, 10), weekdays, working_days=1) == dt.date(2026, 10, 12)
