@@ -91,3 +91,31 @@ def vacuum(db, sa, *tables):
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for t in tables:
             conn.execute(sa.text(f"VACUUM ANALYZE {t}"))
+
+
+class StatementProfile:
+    """``BENCH_PROFILE=1``: the time of each SQL statement an engine runs, summed by its first
+    words, printed by ``report()`` (where a job's time goes, without a profiler's overhead)."""
+
+    def __init__(self, engine):
+        import re
+
+        import sqlalchemy as sa
+
+        self.totals, self._re = {}, re.compile(r"\s+")
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def before(conn, cursor, statement, params, context, executemany):
+            conn.info["bench_t0"] = time.perf_counter()
+
+        @sa.event.listens_for(engine, "after_cursor_execute")
+        def after(conn, cursor, statement, params, context, executemany):
+            key = self._re.sub(" ", statement).strip()[:90]
+            n, t = self.totals.get(key, (0, 0.0))
+            self.totals[key] = (n + 1, t + time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter()))
+
+    def report(self, label, top=12):
+        log(f"  statements of {label} (calls, seconds):")
+        for key, (n, t) in sorted(self.totals.items(), key=lambda kv: -kv[1][1])[:top]:
+            log(f"    {n:5d} {t:8.2f}  {key}")
+        self.totals.clear()

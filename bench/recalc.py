@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import close, fresh_database, log, run_job, timed, vacuum  # noqa: E402
+from common import StatementProfile, close, fresh_database, log, run_job, timed, vacuum  # noqa: E402
 
 PERIOD = "2026Q2"
 MONTHS = ("2026-04-01", "2026-05-01", "2026-06-01")
@@ -200,10 +200,15 @@ def main():
             db.session.commit()
             reset_results(db, sa)
 
+            profile = StatementProfile(db.engine) if os.environ.get("BENCH_PROFILE") else None
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             t_a, summary = timed("A recalc.scale job (execute, in-process)", lambda: run_a(db, sa, follow_up=False))
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if profile:
+                profile.report("A")
             t_a2, _ = timed("A2 recalc.service_level job that follows it", lambda: run_a(db, sa, "SERVICE"))
+            if profile:
+                profile.report("A2")
             diff = db.session.execute(sa.text("""
                 SELECT COUNT(*) FROM client c JOIN bench_b b ON b.id = c.id
                 WHERE c.scale IS DISTINCT FROM b.scale OR c.composite_code IS DISTINCT FROM b.composite_code

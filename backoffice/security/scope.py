@@ -270,7 +270,12 @@ def _ticket_clause(pairs, staff):
     (首问负责制, seed 003). Roles reaching every client (Admin, Viewer, ServiceDesk) see every
     ticket; this is only called when no role does."""
     ors = [_client_clause(c, staff) for c, _s in pairs]
-    parts = [m.Ticket.client_id.in_(sa.select(m.Client.id).where(sa.or_(*ors)))] if ors else []
+    # A correlated EXISTS, not "client_id IN (SELECT id FROM client ...)" (issue #15): under the
+    # OR PostgreSQL cannot turn the IN into a join, so it hashed every client of the scope (half
+    # a million for a department head) for each count of a few thousand overdue tickets; for an
+    # EXISTS it costs both ways and, for a few rows, looks each ticket's client up by its key.
+    client = sa.exists().where(m.Client.id == m.Ticket.client_id, sa.or_(*ors)) if ors else None
+    parts = [client] if ors else []
     if staff is not None:
         if any(c == "dept" for c, _s in pairs):
             parts.append(m.Ticket.responsible_department_id.in_(department_subtree(staff.department_id)))

@@ -418,6 +418,10 @@ class ScopedApi(ApiExportMixin, ModelRestApi):  # export.csv for scripts (SPEC Â
     def post_headless(self):
         return self._answer_rule_errors(super().post_headless)
 
+    def delete_headless(self, pk):
+        # a delete refused before it is written (e.g. a tier still in use, models/tiers.py)
+        return self._answer_rule_errors(lambda: super(ScopedApi, self).delete_headless(pk))
+
     def put_headless(self, pk):
         stale = check_put_version(self, pk)  # 409 when the body's version is not the stored one
         if stale is not None:

@@ -26,6 +26,7 @@ from backoffice.models import AppraisalSheet, CalendarDay, JobRun, PurchaseRecor
 from backoffice.rules import kpi as rules
 from backoffice.security.scope import scope_clause, staff_of
 from backoffice.services import notifications
+from backoffice.views.list_count import CappedCountMixin
 
 ROLE_ORDER = ("DeptHead", "ClientManager", "ServiceDesk", "BackOffice", "Admin")
 STAMP = "%Y-%m-%d %H:%M:%S"
@@ -100,9 +101,13 @@ def list_tile(key, label, view_name, filters=(), order=None, note="", count=None
         for (column, index), values in grouped.items():
             flt.add_filter_index(column, index, values)
         joined = flt.get_joined_filters(view._base_filters)
-        # FAB's list counts its rows with this same call (SQLAInterface.query -> query_count)
+        # FAB's list counts its rows with this same call (SQLAInterface.query -> query_count), but
+        # exactly: the list screen stops counting at 2,000 ("more than 2,000", views/list_count.py),
+        # a head's home says how many are overdue. The tiles' filters are indexed (the awaiting
+        # tickets' partial index, states, dates), so the exact count stays cheap.
         dm = view.datamodel
-        count = dm.query_count(dm.session.query(dm.obj), joined)
+        exact = super(CappedCountMixin, dm) if isinstance(dm, CappedCountMixin) else dm
+        count = exact.query_count(dm.session.query(dm.obj), joined)
     if order:
         args += [(f"_oc_{view_name}", order[0]), (f"_od_{view_name}", order[1])]
     url = url_for(f"{view_name}.list") + ("?" + urlencode(args) if args else "")
@@ -110,18 +115,10 @@ def list_tile(key, label, view_name, filters=(), order=None, note="", count=None
 
 
 def current_user_may_list(view):
-    """FAB's has_access asks the database once per call; the page asks for many lists, so the
-    user's permissions are read once per request (the same answer: FAB's own role permissions)."""
+    """FAB's own check; the user's permissions are read once per request (security/access_cache.py)."""
     from flask import current_app
 
-    sm = current_app.appbuilder.sm
-    if "_home_perms" not in g:
-        names = {r.name for r in getattr(g.user, "roles", []) or []}
-        g._home_perms = None if sm.auth_role_admin in names else {
-            (p, v) for p, v in sm.get_user_permissions(g.user)}
-    if g._home_perms is None:
-        return True
-    return ("can_list", view.class_permission_name) in g._home_perms
+    return current_app.appbuilder.sm.has_access("can_list", view.class_permission_name)
 
 
 def _add(section, tile):

@@ -380,3 +380,38 @@ def test_tier_override_is_stamped_and_needs_a_reason(app, login, world):
         with app.app_context():
             db.session.execute(sa.delete(m.ClientTier).where(m.ClientTier.id == pk))
             db.session.commit()
+
+
+# -- tiers still referred to (issue #16: the recalculation's rows carry no keys to them) ---------------
+def test_a_tier_or_scheme_in_use_is_not_deleted_and_one_unused_is(app, login, world):
+    with app.app_context():
+        scheme = m.TierScheme(code="TMPDEL", name="临时方案", kind="annual_amount", period_kind="year", active=False)
+        used, unused = m.Tier(scheme=scheme, code="X", name="用过的档", rank=1), m.Tier(scheme=scheme, code="Y", name="空档", rank=2)
+        db.session.add_all([scheme, used, unused])
+        db.session.flush()
+        db.session.add(m.TierHistory(client_id=world["clients"]["W003"], scheme_id=scheme.id, period="2026",
+                                     new_tier_id=used.id))
+        db.session.commit()
+        scheme_id, used_id, unused_id = scheme.id, used.id, unused.id
+    admin = login("t_admin")
+    try:
+        r = admin.api("delete", f"/api/v1/tier/{used_id}?_l_=en")
+        assert r.status_code == 409, r.json
+        assert "用过的档 is still in use (tiers, clients' tiers or tier history)" in r.json["message"]
+        r = admin.post(f"/tierview/delete/{used_id}", follow_redirects=True)
+        assert r.status_code == 200
+        assert "用过的档 仍在使用中（档次、客户分级或分级历史），不能删除。" in r.get_data(as_text=True)
+        r = admin.api("delete", f"/api/v1/tier_scheme/{scheme_id}?_l_=en")
+        assert r.status_code == 409 and "临时方案 is still in use" in r.json["message"], r.json
+        with app.app_context():
+            assert db.session.get(m.Tier, used_id) is not None and db.session.get(m.TierScheme, scheme_id) is not None
+        r = admin.api("delete", f"/api/v1/tier/{unused_id}")
+        assert r.status_code == 200, r.json
+        with app.app_context():
+            assert db.session.get(m.Tier, unused_id) is None
+    finally:
+        with app.app_context():
+            db.session.execute(sa.delete(m.TierHistory).where(m.TierHistory.scheme_id == scheme_id))
+            db.session.execute(sa.delete(m.Tier).where(m.Tier.scheme_id == scheme_id))
+            db.session.execute(sa.delete(m.TierScheme).where(m.TierScheme.id == scheme_id))
+            db.session.commit()
