@@ -12,6 +12,8 @@ says so; the lists there still sort, only not in pinyin order.
 import sqlalchemy as sa
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from backoffice.code_search import CodePrefixConverter
+
 PINYIN_COLLATION = "zh-x-icu"
 _AVAILABLE = {}
 
@@ -42,7 +44,10 @@ def pinyin_columns(model):
 
 
 class PinyinOrderInterface(SQLAInterface):
-    """FAB's interface, ordering the model's ``__pinyin_sort__`` columns by pinyin."""
+    """FAB's interface, ordering the model's ``__pinyin_sort__`` columns by pinyin (and reading
+    "starts with" on its ``__prefix_search__`` columns off their index, ``code_search.py``)."""
+
+    filter_converter_class = CodePrefixConverter
 
     def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
                        bypass_many_to_many=False, add_pk=False):

@@ -80,10 +80,29 @@ def world_app(backend, tmp_path_factory, **overrides):
             drop()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    with world_app(request.param, tmp_path_factory) as app:
-        yield app
+@pytest.fixture(scope="session")
+def _world_apps(tmp_path_factory):
+    """One app per backend for the whole run, built when first asked for, removed at the end.
+
+    A parametrised session fixture would not do: pytest tears it down whenever the next test
+    wants the other parameter, and with xdist's ``--dist loadfile`` a worker runs each file's
+    SQLite tests, then its PostgreSQL ones, then the next file's SQLite ones -- about one app
+    (migrations, roles, world) rebuilt per file, a fifth of the suite's time.
+    """
+    apps, stack = {}, contextlib.ExitStack()
+
+    def get(backend):
+        if backend not in apps:
+            apps[backend] = stack.enter_context(world_app(backend, tmp_path_factory))
+        return apps[backend]
+
+    with stack:
+        yield get
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def app(request, _world_apps):
+    return _world_apps(request.param)
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ class BusinessFormat(Validated, Model):
 class Client(Validated, Versioned, AuditMixin, Model):
     __tablename__ = "client"
     __pinyin_sort__ = ("name",)  # lists sort client names by pinyin (backoffice/collation.py)
+    __prefix_search__ = ("code",)  # "code starts with" read off the code's index (backoffice/code_search.py)
     __table_args__ = (
         sa.CheckConstraint("scale IS NULL OR scale BETWEEN 1 AND 3", name="ck_client_scale"),
         sa.Index("ix_client_format_region", "business_format_id", "region_class"),
