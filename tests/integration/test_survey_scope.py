@@ -27,6 +27,9 @@ def campaigns(app, world):
         d2_id, d2_tokens, d2_inv = make_campaign(world, clients=("W002",), name="郊县部调查")
         co_id, co_tokens, co_inv = make_campaign(world, name="全公司调查")
         db.session.get(m.SurveyCampaign, d2_id).department_id = deps["D2"]
+        # SQLite gives a deleted campaign's id to the next one and, without PRAGMA foreign_keys,
+        # keeps the results another module's deleted campaign left under it
+        db.session.execute(sa.delete(m.SurveyResult).where(m.SurveyResult.campaign_id.in_([d2_id, co_id])))
         db.session.add_all([
             _result(d2_id, "campaign", "all", "D2整体"), _result(d2_id, "staff", staff["t_cm2"], "D2员工评分"),
             _result(co_id, "campaign", "all", "公司整体"),
