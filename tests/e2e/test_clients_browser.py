@@ -98,8 +98,12 @@ def add_filter(page, column):
 
 
 def submit_search(page):
-    with page.expect_navigation():
-        page.locator("#filter_form button[type=submit]").click()
+    # Once in a full suite run no navigation followed the click within the default 10 s (cause
+    # not found; alone the test passes): wait for the button, then allow a busy machine 30 s.
+    button = page.locator("#filter_form button[type=submit]")
+    button.wait_for(state="visible")
+    with page.expect_navigation(timeout=30_000):
+        button.click()
 
 
 def type_date(page, selector, value):
