@@ -22,23 +22,16 @@ import itertools
 import sqlalchemy as sa
 from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterConverter, get_field_setup_query
 
+from backoffice.db_facts import postgresql_fact
+
 CODE_POINT_COLLATIONS = {"c", "posix", "c.utf-8", "c.utf8", "ucs_basic"}
 MAX_LETTERS = 4  # at most 2**4 spellings looked up; a longer run of letters keeps FAB's ILIKE only
-_CODE_POINT = {}
 
 
 def code_point_order(bind):
     """True when ``bind`` is PostgreSQL whose database sorts text by code point (checked once)."""
-    engine = getattr(bind, "engine", bind)
-    if engine.dialect.name != "postgresql":
-        return False
-    key = str(engine.url)
-    if key not in _CODE_POINT:
-        with engine.connect() as conn:
-            collate = conn.execute(sa.text(
-                "SELECT datcollate FROM pg_database WHERE datname = current_database()")).scalar()
-        _CODE_POINT[key] = (collate or "").lower() in CODE_POINT_COLLATIONS
-    return _CODE_POINT[key]
+    return postgresql_fact(bind, "code_point", "SELECT datcollate FROM pg_database WHERE datname = current_database()",
+                           lambda collate: (collate or "").lower() in CODE_POINT_COLLATIONS)
 
 
 def spellings(prefix):

@@ -13,23 +13,15 @@ import sqlalchemy as sa
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from backoffice.code_search import CodePrefixConverter
+from backoffice.db_facts import postgresql_fact
 
 PINYIN_COLLATION = "zh-x-icu"
-_AVAILABLE = {}
 
 
 def pinyin_collation_available(bind):
     """True when ``bind`` is PostgreSQL and has the ICU Chinese collation (checked once per engine)."""
-    engine = getattr(bind, "engine", bind)
-    if engine.dialect.name != "postgresql":
-        return False
-    key = str(engine.url)
-    if key not in _AVAILABLE:
-        with engine.connect() as conn:
-            _AVAILABLE[key] = conn.execute(
-                sa.text("SELECT 1 FROM pg_collation WHERE collname = :name"), {"name": PINYIN_COLLATION}
-            ).first() is not None
-    return _AVAILABLE[key]
+    return postgresql_fact(bind, "pinyin", "SELECT 1 FROM pg_collation WHERE collname = :name",
+                           lambda found: found is not None, name=PINYIN_COLLATION)
 
 
 def pinyin_sorted(column, session):
