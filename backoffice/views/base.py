@@ -10,7 +10,7 @@
   malformed list/Rison arguments) is refused first: ``views/input_checks.py`` (issue #9).
 """
 import sqlalchemy as sa
-from flask import abort, flash, has_request_context, request
+from flask import abort, flash, has_request_context, request, session
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.hooks import before_request
 from flask_babel import gettext as _
@@ -145,6 +145,15 @@ def _scoped_query_rel_fields(model):
 
 class ScopedModelView(ExportMixin, HistoryMixin, ModelView):  # CSV export, History tab (SPEC §9, §2)
     page_size = 25
+
+    def _delete(self, pk):
+        # FAB records the delete in the page history only when it succeeds, so a delete refused
+        # by pre_delete (a tier in use, a campaign of another department) went back two pages,
+        # past the list, to wherever the user had been before it. Back to the list instead.
+        before = len(session.get("page_history", []))
+        super()._delete(pk)
+        if len(session.get("page_history", [])) == before:
+            self.update_redirect()
     label_columns = LABELS
     mobile_columns = None  # the columns a phone's card shows; default the first 3 (views/cards.py)
 

@@ -1,7 +1,9 @@
 """Tier schemes, tiers, clients' current tiers with manual overrides, and tier history (SPEC §3)."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from backoffice.extensions import db
 from backoffice.models import ClientTier, Tier, TierHistory, TierScheme
+from backoffice.models.tiers import check_not_in_use
 from backoffice.services.tiers import stamp_override
 from backoffice.views.base import ScopedApi, ScopedModelView
 
@@ -15,6 +17,9 @@ class TierView(ScopedModelView):
     search_columns = ["scheme", "code", "name"]
     base_order = ("scheme_id", "asc")
 
+    def pre_delete(self, item):
+        check_not_in_use(item, db.session)  # a tier still in use (models/tiers.py)
+
 
 class TierSchemeView(ScopedModelView):
     datamodel = SQLAInterface(TierScheme)
@@ -24,6 +29,9 @@ class TierSchemeView(ScopedModelView):
     search_columns = ["code", "name", "kind", "active"]
     related_views = [TierView]
     base_order = ("code", "asc")
+
+    def pre_delete(self, item):
+        check_not_in_use(item, db.session)
 
 
 _stamp_override = stamp_override  # the former name

@@ -397,12 +397,15 @@ def test_a_tier_or_scheme_in_use_is_not_deleted_and_one_unused_is(app, login, wo
     try:
         r = admin.api("delete", f"/api/v1/tier/{used_id}?_l_=en")
         assert r.status_code == 409, r.json
-        assert "用过的档 is still in use (tiers, clients' tiers or tier history)" in r.json["message"]
-        r = admin.post(f"/tierview/delete/{used_id}", follow_redirects=True)
-        assert r.status_code == 200
-        assert "用过的档 仍在使用中（档次、客户分级或分级历史），不能删除。" in r.get_data(as_text=True)
+        assert "“临时方案 用过的档” is still in use (tiers, clients' tiers or tier history)" in r.json["message"]
+        admin.get("/tierview/list/")
+        r = admin.post(f"/tierview/delete/{used_id}")
+        assert r.status_code == 302 and r.headers["Location"].endswith("/tierview/list/"), r.headers  # back to the list
+        page = admin.get(r.headers["Location"]).get_data(as_text=True)
+        assert "“临时方案 用过的档”仍在使用中（档次、客户分级或分级历史），不能删除。" in page
+        assert "alert-danger" in page  # refused before the delete, shown as an error
         r = admin.api("delete", f"/api/v1/tier_scheme/{scheme_id}?_l_=en")
-        assert r.status_code == 409 and "临时方案 is still in use" in r.json["message"], r.json
+        assert r.status_code == 409 and "“临时方案” is still in use" in r.json["message"], r.json
         with app.app_context():
             assert db.session.get(m.Tier, used_id) is not None and db.session.get(m.TierScheme, scheme_id) is not None
         r = admin.api("delete", f"/api/v1/tier/{unused_id}")
