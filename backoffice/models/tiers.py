@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import business_stamp
 from backoffice.extensions import db
-from backoffice.seed_names import localised
 from backoffice.services.errors import CommandError
 
 from .base import Model, Validated
@@ -191,31 +190,26 @@ RECALC_REFERENCES = {
 }
 
 
-def in_use_message(target, connection):
-    """Why ``target`` (a Tier or TierScheme) may not be deleted, in the user's language, or None."""
+def in_use_message(target, connection, name_of=str):
+    """Why ``target`` (a Tier or TierScheme) may not be deleted, in the user's language, or None.
+    ``name_of`` shows a stored name (the screens pass ``seed_names.localised``)."""
     table = type(target).__table__.name
     for model, columns in RECALC_REFERENCES[table]:
         used = connection.execute(sa.select(sa.literal(1)).select_from(model).where(
             sa.or_(*(getattr(model, c) == target.id for c in columns))).limit(1)).first()
         if used is not None:
-            name = localised(target.name) if target.name else target.code  # seeded names in the user's language
+            name = name_of(target.name) if target.name else target.code
             if isinstance(target, Tier):
                 scheme = connection.execute(sa.select(TierScheme.name).where(TierScheme.id == target.scheme_id)).scalar()
-                name = f"{localised(scheme)} {name}" if scheme else name
+                name = f"{name_of(scheme)} {name}" if scheme else name
             return _("“%(name)s” is still in use (tiers, clients' tiers or tier history) and cannot be deleted.",
                      name=name)
     return None
 
 
-def check_not_in_use(target, session):
-    """The screens' and API's pre_delete: refused before anything is written (409)."""
-    message = in_use_message(target, session.connection())
-    if message:
-        raise CommandError(message, status=409)
-
-
 def refuse_delete_in_use(mapper, connection, target):
-    """Any other delete (a script, a cascade): the same refusal inside the flush."""
+    """Any delete the screens and API did not check first (a script, a cascade): refused in the
+    flush (they check in pre_delete, views/tiers.py, where the names are shown localised)."""
     message = in_use_message(target, connection)
     if message:
         raise CommandError(message, status=409)

@@ -3,9 +3,19 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from backoffice.extensions import db
 from backoffice.models import ClientTier, Tier, TierHistory, TierScheme
-from backoffice.models.tiers import check_not_in_use
+from backoffice.models.tiers import in_use_message
+from backoffice.seed_names import localised
+from backoffice.services import CommandError
 from backoffice.services.tiers import stamp_override
 from backoffice.views.base import ScopedApi, ScopedModelView
+
+
+def check_not_in_use(item):
+    """A tier or scheme still referred to is not deleted (models/tiers.py RECALC_REFERENCES):
+    refused before anything is written, screen (an error on the list) and API (409) alike."""
+    message = in_use_message(item, db.session.connection(), localised)
+    if message:
+        raise CommandError(message, status=409)
 
 
 class TierView(ScopedModelView):
@@ -18,7 +28,7 @@ class TierView(ScopedModelView):
     base_order = ("scheme_id", "asc")
 
     def pre_delete(self, item):
-        check_not_in_use(item, db.session)  # a tier still in use (models/tiers.py)
+        check_not_in_use(item)  # a tier still in use (models/tiers.py)
 
 
 class TierSchemeView(ScopedModelView):
@@ -31,7 +41,7 @@ class TierSchemeView(ScopedModelView):
     base_order = ("code", "asc")
 
     def pre_delete(self, item):
-        check_not_in_use(item, db.session)
+        check_not_in_use(item)
 
 
 _stamp_override = stamp_override  # the former name
@@ -74,12 +84,18 @@ class TierSchemeApi(ScopedApi):
     list_columns = show_columns = ["id", "code", "name", "kind", "period_kind", "source", "active"]
     add_columns = edit_columns = ["code", "name", "kind", "period_kind", "source", "active", "description"]
 
+    def pre_delete(self, item):
+        check_not_in_use(item)
+
 
 class TierApi(ScopedApi):
     resource_name = "tier"
     datamodel = SQLAInterface(Tier)
     list_columns = show_columns = ["id", "scheme.id", "code", "name", "rank", "min_amount", "visit_interval_days"]
     add_columns = edit_columns = ["scheme", "code", "name", "rank", "min_amount", "visit_interval_days", "entitlements"]
+
+    def pre_delete(self, item):
+        check_not_in_use(item)
 
 
 class ClientTierApi(ScopedApi):
