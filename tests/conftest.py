@@ -81,28 +81,36 @@ def world_app(backend, tmp_path_factory, **overrides):
 
 
 @pytest.fixture(scope="session")
-def _world_apps(tmp_path_factory):
-    """One app per backend for the whole run, built when first asked for, removed at the end.
+def _postgresql_app(tmp_path_factory):
+    """The PostgreSQL app of the whole run (per xdist worker), built when first asked for."""
+    apps, stack = [], contextlib.ExitStack()
 
-    A parametrised session fixture would not do: pytest tears it down whenever the next test
-    wants the other parameter, and with xdist's ``--dist loadfile`` a worker runs each file's
-    SQLite tests, then its PostgreSQL ones, then the next file's SQLite ones -- about one app
-    (migrations, roles, world) rebuilt per file, a fifth of the suite's time.
-    """
-    apps, stack = {}, contextlib.ExitStack()
-
-    def get(backend):
-        if backend not in apps:
-            apps[backend] = stack.enter_context(world_app(backend, tmp_path_factory))
-        return apps[backend]
+    def get():
+        if not apps:
+            apps.append(stack.enter_context(world_app("postgresql", tmp_path_factory)))
+        return apps[0]
 
     with stack:
         yield get
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, _world_apps):
-    return _world_apps(request.param)
+def app(request, tmp_path_factory, _postgresql_app):
+    """Each module's SQLite app of its own; one PostgreSQL app shared by every module.
+
+    This was a parametrised session fixture, which pytest tears down whenever the next test wants
+    the other parameter: under ``--dist loadfile`` a worker runs a file's SQLite tests, then its
+    PostgreSQL ones, then the next file's SQLite ones, so both apps (migrations, roles, world)
+    were rebuilt for about every file, 27 minutes of suite. PostgreSQL's app is now built once:
+    its keys cascade and its ids are never given again, so what a module leaves is not mistaken
+    for another module's record. SQLite (no ``PRAGMA foreign_keys``, a deleted row's id given to
+    the next row) keeps a database per module, as before: its build is a few seconds.
+    """
+    if request.param == "postgresql":
+        yield _postgresql_app()
+        return
+    with world_app("sqlite", tmp_path_factory) as app:
+        yield app
 
 
 @pytest.fixture
